@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""Build, inspect, test, replay and benchmark the cloud_secrets_detection Splunk app.
+
+Usage, from the repository root, on a fresh machine:
+
+    python3 build.py                 build the tarball, run AppInspect on it, replay samples/
+    python3 build.py test [ARGS]     ruff, then the whole pytest suite (ARGS go to pytest)
+    python3 build.py inspect [TGZ]   AppInspect with the cloud tags (default: the last build)
+    python3 build.py replay [--baseline FILE] [--format table|csv|json] FILE...
+    python3 build.py bench [--soak]  throughput, start-up, rule cost and memory of the command
+
+Only the standard library is imported at the top of this file: every verb first makes
+sure that .venv exists with the pinned tools of requirements/, then runs itself again
+inside it, where the verbs may import those tools and the repository's devkit/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+CACHE = ROOT / ".cache"
+REQUIREMENTS = ROOT / "requirements"
+
+# What ships, as (source in the repository, destination inside the app folder).
+# Anything not listed here never reaches the tarball: build.py, tests/, devkit/,
+# samples/, dot-files. app/ holds what has no other home (metadata/, static/, manifest).
+SHIPPED = (
+    ("app", ""),
+    ("bin", "bin"),
+    ("default", "default"),
+    ("lookups", "lookups"),
+    ("README.md", "README.md"),
+)
+
+# Never shipped even when found inside an allowlisted folder: Splunk-local state,
+# Python caches, editor and VCS dot-files, and bin/lib (vendored at build time).
+FORBIDDEN_NAMES = {"local", "local.meta", "__pycache__", "build.py", "tests"}
+FORBIDDEN_SUFFIXES = (".pyc", ".pyo")
+
+# Fixed timestamp for reproducible tarballs (2026-01-01T00:00:00Z) unless the caller
+# sets SOURCE_DATE_EPOCH, the convention of reproducible-builds.org.
+DEFAULT_EPOCH = 1767225600
+
+# AppInspect results that fail the build; warnings and manual checks are reported only.
+BLOCKING_RESULTS = ("failure", "error", "future_failure")
+
+
+# --------------------------------------------------------------------------------------
+# The virtual environment
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _requirements_digest(path: Path) -> str:
+    """Hash a requirements file together with the files it includes with -r."""
+    digest = hashlib.sha256()
+    pending = [path]
+    while pending:
+        current = pending.pop()
+        text = current.read_text(encoding="utf-8")
+        digest.update(text.encode("utf-8"))
+        for line in text.splitlines():
+            if line.startswith("-r "):
+                pending.append(current.parent / line[3:].strip())
+    return digest.hexdigest()
+
+
+def ensure_venv(requirements: Path) -> None:
+    """Create .venv when missing and install `requirements` when they changed."""
+    if not venv_python().exists():
+        print(f"build.py: creating {VENV.relative_to(ROOT)}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    stamp = VENV / f".installed-{requirements.stem}"
+    digest = _requirements_digest(requirements)
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    print(f"build.py: installing {requirements.relative_to(ROOT)} into .venv", flush=True)
+    subprocess.run(
+        # -qq: this workplace's pip configuration warns about absent mirror folders.
+        [str(venv_python()), "-m", "pip", "install", "-qq", "--disable-pip-version-check",
+         "-r", str(requirements)],
+        check=True,
+    )
+    stamp.write_text(digest)
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def rerun_in_venv(requirements: Path) -> None:
+    """Make sure .venv holds `requirements`, then continue this command inside it."""
+    if in_venv():
+        return
+    ensure_venv(requirements)
+    python = str(venv_python())
+    os.execv(python, [python, str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+# --------------------------------------------------------------------------------------
+# App metadata (default/app.conf is the one source of the id and the version)
+
+
+def read_app_conf(app_conf: Path = ROOT / "default" / "app.conf") -> dict:
+    """Parse app.conf with the Splunk conf parser (inside .venv only)."""
+    from addonfactory_splunk_conf_parser_lib import TABConfigParser
+
+    parser = TABConfigParser()
+    parser.read(str(app_conf))
+    return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+def app_identity(app_conf: Path = ROOT / "default" / "app.conf") -> tuple[str, str]:
+    """Return (app id, version), failing when app.conf disagrees with itself."""
+    conf = read_app_conf(app_conf)
+    app_id = conf.get("package", {}).get("id", "")
+    versions = {conf.get(s, {}).get("version", "") for s in ("launcher", "id")}
+    if not app_id or conf.get("id", {}).get("name") != app_id:
+        raise SystemExit("build.py: app.conf [package] id and [id] name must be set and equal")
+    if len(versions) != 1 or "" in versions:
+        raise SystemExit(f"build.py: app.conf [launcher] and [id] versions differ: {versions}")
+    return app_id, versions.pop()
+
+
+# --------------------------------------------------------------------------------------
+# Vendoring splunk-sdk (pip install --target; cached per requirements/vendor.txt)
+
+
+def vendored_packages() -> Path:
+    """Install requirements/vendor.txt into a cache folder once and return it."""
+    requirements = REQUIREMENTS / "vendor.txt"
+    target = CACHE / "vendor" / _requirements_digest(requirements)[:16]
+    if (target / ".complete").exists():
+        return target
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    subprocess.run(
+        [str(venv_python() if venv_python().exists() else sys.executable), "-m", "pip",
+         "install", "-qq", "--disable-pip-version-check", "--no-deps", "--no-compile",
+         "--target", str(staging), "-r", str(requirements)],
+        check=True,
+    )
+    # splunk-sdk 3.x brings splunklib/ai (Python 3.10+ syntax, not needed); console
+    # scripts land in bin/. Neither may ship.
+    for leftover in ("splunklib/ai", "bin"):
+        shutil.rmtree(staging / leftover, ignore_errors=True)
+    for cache in staging.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    (target / ".complete").write_text("")
+    return target
+
+
+# --------------------------------------------------------------------------------------
+# Assembling the app folder and the tarball
+
+
+def is_forbidden(relative: Path) -> bool:
+    """True for paths that must never ship (checked on every path part)."""
+    return any(
+        part in FORBIDDEN_NAMES or part.startswith(".") or part.endswith(FORBIDDEN_SUFFIXES)
+        for part in relative.parts
+    )
+
+
+def _copy_tree(source: Path, destination: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if is_forbidden(relative) or relative.parts[:1] == ("lib",) and source.name == "bin":
+            continue
+        target = destination / relative
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+
+
+def _stamp_manifest(app_dir: Path, app_id: str, version: str, conf: dict) -> None:
+    """Fill app.manifest's id, version, title and description from app.conf."""
+    manifest_path = app_dir / "app.manifest"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    info = manifest["info"]
+    info["id"]["name"] = app_id
+    info["id"]["version"] = version
+    info["title"] = conf["ui"]["label"]
+    info["description"] = conf["launcher"]["description"]
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def normalize_modes(app_dir: Path) -> None:
+    """Directories 0755, files 0644: AppInspect rejects executable bits outside bin/."""
+    app_dir.chmod(0o755)
+    for path in app_dir.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def assemble(out_dir: Path) -> Path:
+    """Copy the allowlist and the vendored packages into out_dir/<app id>/."""
+    app_id, version = app_identity()
+    app_dir = out_dir / app_id
+    shutil.rmtree(app_dir, ignore_errors=True)
+    app_dir.mkdir(parents=True)
+    for source, destination in SHIPPED:
+        source_path = ROOT / source
+        if source_path.is_dir():
+            _copy_tree(source_path, app_dir / destination)
+        else:
+            shutil.copyfile(source_path, app_dir / destination)
+    _copy_tree(vendored_packages(), app_dir / "bin" / "lib")
+    _stamp_manifest(app_dir, app_id, version, read_app_conf())
+    normalize_modes(app_dir)
+    return app_dir
+
+
+def _tar_filter(epoch: int):
+    def normalize(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        info.mtime = epoch
+        info.mode = 0o755 if info.isdir() else 0o644
+        return info
+
+    return normalize
+
+
+def package(app_dir: Path, dist_dir: Path) -> Path:
+    """Write a reproducible <id>-<version>.tgz whose root folder is the app id."""
+    app_id, version = app_identity(app_dir / "default" / "app.conf")
+    if app_dir.name != app_id:
+        raise SystemExit(f"build.py: folder {app_dir.name} is not the app id {app_id}")
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    tgz = dist_dir / f"{app_id}-{version}.tgz"
+    paths = [app_dir, *sorted(app_dir.rglob("*"))]
+    for path in paths:
+        if is_forbidden(path.relative_to(app_dir.parent)):
+            raise SystemExit(f"build.py: refusing to ship {path}")
+    # gzip stores a timestamp and a file name of its own: fix both for reproducibility.
+    with open(tgz, "wb") as raw, gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, mtime=epoch
+    ) as compressed, tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in paths:
+            arcname = path.relative_to(app_dir.parent).as_posix()
+            tar.add(path, arcname=arcname, recursive=False, filter=_tar_filter(epoch))
+    return tgz
+
+
+def build(out_root: Path = ROOT) -> tuple[Path, Path]:
+    """Assemble build/<id>/ and dist/<id>-<version>.tgz under out_root."""
+    app_dir = assemble(out_root / "build")
+    return app_dir, package(app_dir, out_root / "dist")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------
+# AppInspect
+
+
+def appinspect(tgz: Path, report: Path) -> dict:
+    """Run AppInspect (precert, cloud tags) and return its JSON report."""
+    command = [
+        str(VENV / "bin" / "splunk-appinspect"), "inspect", str(tgz),
+        "--mode", "precert", "--included-tags", "cloud",
+        # Offline: the trusted-libraries download can only fail here, and slowly.
+        "--skip-trusted-libraries-update",
+        "--data-format", "json", "--output-file", str(report),
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if not report.exists():
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise SystemExit(f"build.py: AppInspect wrote no report (exit {completed.returncode})")
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def inspection_summary(report: dict) -> tuple[dict, list[str]]:
+    """Return the result counts and one line per blocking or warning check."""
+    counts = dict(report.get("summary", {}))
+    findings = []
+    for result in report.get("reports", []):
+        for group in result.get("groups", []):
+            for check in group.get("checks", []):
+                if check.get("result") in (*BLOCKING_RESULTS, "warning"):
+                    messages = "; ".join(m.get("message", "") for m in check.get("messages", []))
+                    findings.append(f"{check['result']}: {check['name']}: {messages[:300]}")
+    return counts, findings
+
+
+def run_inspect(tgz: Path) -> int:
+    report_path = tgz.parent / (tgz.name.removesuffix(".tgz") + ".appinspect.json")
+    counts, findings = inspection_summary(appinspect(tgz, report_path))
+    shown = ", ".join(f"{counts.get(k, 0)} {k}" for k in (*BLOCKING_RESULTS, "warning"))
+    print(f"AppInspect (precert, cloud tags): {shown}")
+    for line in findings:
+        print(f"  {line}")
+    print(f"  full report: {report_path.relative_to(ROOT) if report_path.is_relative_to(ROOT) else report_path}")
+    return 1 if any(counts.get(k, 0) for k in BLOCKING_RESULTS) else 0
+
+
+# --------------------------------------------------------------------------------------
+# Verbs
+
+
+def verb_build(_args: argparse.Namespace) -> int:
+    app_dir, tgz = build()
+    print(f"Built {tgz.relative_to(ROOT)} (sha256 {sha256(tgz)[:16]}...)")
+    status = run_inspect(tgz)
+    samples = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file()) if (
+        ROOT / "samples").is_dir() else []
+    if samples:
+        from devkit import replay
+
+        print(f"Replaying {len(samples)} sample files through the packaged command:")
+        status |= replay.main(["--summary", *map(str, samples)], app_dir=app_dir)
+    return status
+
+
+def verb_inspect(args: argparse.Namespace) -> int:
+    if args.tarball:
+        return run_inspect(Path(args.tarball).resolve())
+    _app_dir, tgz = build()
+    return run_inspect(tgz)
+
+
+def verb_test(args: argparse.Namespace) -> int:
+    python = str(venv_python())
+    lint = subprocess.run([python, "-m", "ruff", "check", "."], cwd=ROOT)
+    if lint.returncode:
+        return lint.returncode
+    return subprocess.run([python, "-m", "pytest", *args.pytest_args], cwd=ROOT).returncode
+
+
+def verb_replay(args: argparse.Namespace) -> int:
+    from devkit import replay
+
+    app_dir = assemble(ROOT / "build")
+    return replay.main(args.replay_args, app_dir=app_dir)
+
+
+def verb_bench(args: argparse.Namespace) -> int:
+    from devkit import bench
+
+    app_dir = assemble(ROOT / "build")
+    return bench.main(args.bench_args, app_dir=app_dir)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="build.py", description=__doc__.split("\n\n")[0])
+    verbs = parser.add_subparsers(dest="verb")
+    verbs.add_parser("build", help="build, inspect and replay the samples (the default)")
+    inspect_parser = verbs.add_parser("inspect", help="run AppInspect with the cloud tags")
+    inspect_parser.add_argument("tarball", nargs="?")
+    test_parser = verbs.add_parser("test", help="ruff and the whole pytest suite")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    replay_parser = verbs.add_parser("replay", help="replay raw vendor logs", add_help=False)
+    replay_parser.add_argument("replay_args", nargs=argparse.REMAINDER)
+    bench_parser = verbs.add_parser("bench", help="benchmark the packaged command", add_help=False)
+    bench_parser.add_argument("bench_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    verb = args.verb or "build"
+    rerun_in_venv(REQUIREMENTS / ("test.txt" if verb == "test" else "build.txt"))
+    sys.path.insert(0, str(ROOT))
+    handler = {
+        "build": verb_build, "inspect": verb_inspect, "test": verb_test,
+        "replay": verb_replay, "bench": verb_bench,
+    }[verb]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
