@@ -1,0 +1,177 @@
+"""Google Cloud Audit Logs: Secret Manager calls and the identities that made them.
+
+Input shapes handled (names as Splunk extracts a LogEntry; the engine strips `data.`):
+- Cloud Audit Log entries whose `protoPayload` is an AuditLog, recognised by
+  `protoPayload.serviceName` or `protoPayload.methodName`; services other than Secret
+  Manager get a readable `vendor_product` and `secret_operation` none;
+- Secret Manager methods `google.cloud.secretmanager.<version>.SecretManagerService.<M>`
+  of any API version (v1, v1beta1, v1beta2), or a bare `<M>` when the service is
+  secretmanager.googleapis.com;
+- callers by `authenticationInfo.principalEmail` (people and service accounts), else
+  `principalSubject` (workload identity federation: `principal://`, `principalSet://`);
+  an impersonating caller in
+  `serviceAccountDelegationInfo{}.firstPartyPrincipal.principalEmail`;
+- resource names `projects/<p>/(locations/<l>/)?secrets/<s>(/versions/<v>)?` in
+  `resourceName`, `request.name` or `request.parent` (the project may be a number);
+- `status.code` other than 0 is a failure (7 is PERMISSION_DENIED).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Tuple
+
+from .fields import EventFields, FieldRegistry
+from .schema import Normalized, observed
+
+PLATFORM = "GCP"
+SECRET_MANAGER = "Google Cloud Secret Manager"
+SECRET_MANAGER_SERVICE = "secretmanager.googleapis.com"
+
+fields = FieldRegistry()
+SERVICE_NAME = fields("protoPayload.serviceName")
+METHOD_NAME = fields("protoPayload.methodName")
+PRINCIPAL_EMAIL = fields("protoPayload.authenticationInfo.principalEmail")
+PRINCIPAL_SUBJECT = fields("protoPayload.authenticationInfo.principalSubject")
+DELEGATING_EMAIL = fields(
+    "protoPayload.authenticationInfo.serviceAccountDelegationInfo{}"
+    ".firstPartyPrincipal.principalEmail"
+)
+DELEGATING_SUBJECT = fields(
+    "protoPayload.authenticationInfo.serviceAccountDelegationInfo{}.principalSubject"
+)
+RESOURCE_NAME = fields("protoPayload.resourceName")
+REQUEST_NAME = fields("protoPayload.request.name")
+REQUEST_PARENT = fields("protoPayload.request.parent")
+STATUS_CODE = fields("protoPayload.status.code")
+CALLER_IP = fields("protoPayload.requestMetadata.callerIp")
+USER_AGENT = fields("protoPayload.requestMetadata.callerSuppliedUserAgent")
+PROJECT_ID = fields("resource.labels.project_id")
+LOCATION = fields("resource.labels.location")
+LOG_NAME = fields("logName")
+
+# Secret Manager method -> secret operation; other methods are none.
+SECRET_MANAGER_OPERATIONS = {
+    "AccessSecretVersion": "read",
+    "ListSecrets": "list",
+    "ListSecretVersions": "list",
+    "GetSecret": "describe",
+    "GetSecretVersion": "describe",
+    "GetIamPolicy": "describe",
+    "CreateSecret": "write",
+    "AddSecretVersion": "write",
+    "UpdateSecret": "write",
+    "EnableSecretVersion": "write",
+    "DisableSecretVersion": "write",
+    "SetIamPolicy": "write",
+    "DeleteSecret": "delete",
+    "DestroySecretVersion": "delete",
+}
+
+# serviceName prefix -> readable vendor_product for services outside Secret Manager.
+SERVICE_NAMES = {
+    "compute": "Google Compute Engine",
+    "storage": "Google Cloud Storage",
+    "iam": "Google Cloud IAM",
+    "iamcredentials": "Google Cloud IAM Service Account Credentials",
+    "cloudresourcemanager": "Google Cloud Resource Manager",
+    "cloudbilling": "Google Cloud Billing",
+    "cloudkms": "Google Cloud KMS",
+    "container": "Google Kubernetes Engine",
+    "logging": "Google Cloud Logging",
+    "bigquery": "Google BigQuery",
+    "cloudfunctions": "Google Cloud Functions",
+    "run": "Google Cloud Run",
+}
+
+_SECRET_RESOURCE = re.compile(
+    r"^projects/([^/]+)/(?:locations/([^/]+)/)?secrets/([^/]+)(?:/versions/[^/]+)?$"
+)
+_PROJECT_RESOURCE = re.compile(r"^projects/([^/]+)(?:/locations/([^/]+))?")
+_SERVICE_ACCOUNT = re.compile(r"^([^@]+)@([^.]+)\.(iam|appspot|developer)\.gserviceaccount\.com$")
+_SUBJECT_PROJECT = re.compile(r"/projects/([^/]+)/")
+_LOG_NAME_PROJECT = re.compile(r"^projects/([^/]+)/logs/")
+
+
+def recognizes(event: EventFields) -> bool:
+    return bool(event.get(SERVICE_NAME) or event.get(METHOD_NAME))
+
+
+def _service_account_project(principal: str) -> str:
+    """The project that owns a service account, or "" for people.
+
+    `app@proj.iam.gserviceaccount.com` -> proj; `proj@appspot.gserviceaccount.com` ->
+    proj; `123-compute@developer.gserviceaccount.com` -> 123; Google service agents
+    `service-123@gcp-sa-<api>.iam.gserviceaccount.com` -> 123; workload identity
+    subjects `principal://iam.googleapis.com/projects/123/...` -> 123.
+    """
+    match = _SERVICE_ACCOUNT.match(principal)
+    if match:
+        local, domain, kind = match.groups()
+        if kind == "iam" and domain.startswith("gcp-sa-"):
+            return local.rpartition("-")[2]
+        if kind == "developer":
+            return local.partition("-")[0]
+        return local if kind == "appspot" else domain
+    match = _SUBJECT_PROJECT.search(principal) if "://" in principal else None
+    return match.group(1) if match else ""
+
+
+def _caller(event: EventFields) -> Tuple[str, str, str]:
+    """Return (principal, principal_type, principal_session)."""
+    email = event.get(PRINCIPAL_EMAIL).lower()
+    principal = email or event.get(PRINCIPAL_SUBJECT)
+    if not principal:
+        return "", "unknown", ""
+    machine = principal.endswith(".gserviceaccount.com") or principal.startswith(
+        ("principal://", "principalset://", "principalSet://")
+    )
+    delegate = event.get(DELEGATING_EMAIL).lower() or event.get(DELEGATING_SUBJECT)
+    return principal, "service_account" if machine else "user", delegate
+
+
+def _method(event: EventFields) -> Tuple[str, str]:
+    """Return (vendor_product, secret_operation) for the logged method."""
+    service = event.get(SERVICE_NAME)
+    method = event.get(METHOD_NAME)
+    if service == SECRET_MANAGER_SERVICE or ".SecretManagerService." in method:
+        return SECRET_MANAGER, SECRET_MANAGER_OPERATIONS.get(method.rpartition(".")[2], "none")
+    short = service.partition(".")[0]
+    return SERVICE_NAMES.get(short, f"Google Cloud {short}" if short else "Google Cloud"), "none"
+
+
+def normalize(event: EventFields) -> Normalized:
+    vendor_product, operation = _method(event)
+    principal, principal_type, session = _caller(event)
+    secrets = []
+    project = region = ""
+    for name in (event.get(RESOURCE_NAME), event.get(REQUEST_NAME), event.get(REQUEST_PARENT)):
+        match = _SECRET_RESOURCE.match(name)
+        if match:
+            project, region = project or match.group(1), region or (match.group(2) or "")
+            secrets.append(match.group(3))
+            break
+        match = _PROJECT_RESOURCE.match(name)
+        if match and not project:
+            project, region = match.group(1), match.group(2) or ""
+    log_project = _LOG_NAME_PROJECT.match(event.get(LOG_NAME))
+    project = project or event.get(PROJECT_ID) or (log_project.group(1) if log_project else "")
+    in_secret_manager = vendor_product == SECRET_MANAGER
+    status = event.get(STATUS_CODE)
+    return observed(
+        platform=PLATFORM,
+        vendor_product=vendor_product,
+        principal=principal,
+        principal_type=principal_type,
+        principal_session=session,
+        principal_account=_service_account_project(principal),
+        secret_operation=operation,
+        secret=tuple(secrets) if in_secret_manager else (),
+        secret_store=f"gcp:{project}" if in_secret_manager and project else "",
+        action="failure" if status and status != "0" else "success",
+        src=event.get(CALLER_IP),
+        command=event.get(METHOD_NAME),
+        vendor_account=event.get(PROJECT_ID) or project,
+        vendor_region=event.get(LOCATION) or region,
+        user_agent=event.get(USER_AGENT),
+    )
