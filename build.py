@@ -16,7 +16,6 @@ inside it, where the verbs may import those tools and the repository's devkit/.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import json
@@ -181,7 +180,7 @@ def is_forbidden(relative: Path) -> bool:
 def _copy_tree(source: Path, destination: Path) -> None:
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
-        if is_forbidden(relative) or relative.parts[:1] == ("lib",) and source.name == "bin":
+        if is_forbidden(relative) or (relative.parts[:1] == ("lib",) and source.name == "bin"):
             continue
         target = destination / relative
         if path.is_dir():
@@ -311,7 +310,8 @@ def run_inspect(tgz: Path) -> int:
     print(f"AppInspect (precert, cloud tags): {shown}")
     for line in findings:
         print(f"  {line}")
-    print(f"  full report: {report_path.relative_to(ROOT) if report_path.is_relative_to(ROOT) else report_path}")
+    shown_path = report_path.relative_to(ROOT) if report_path.is_relative_to(ROOT) else report_path
+    print(f"  full report: {shown_path}")
     return 1 if any(counts.get(k, 0) for k in BLOCKING_RESULTS) else 0
 
 
@@ -319,12 +319,11 @@ def run_inspect(tgz: Path) -> int:
 # Verbs
 
 
-def verb_build(_args: argparse.Namespace) -> int:
+def verb_build(_args: list[str]) -> int:
     app_dir, tgz = build()
     print(f"Built {tgz.relative_to(ROOT)} (sha256 {sha256(tgz)[:16]}...)")
     status = run_inspect(tgz)
-    samples = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file()) if (
-        ROOT / "samples").is_dir() else []
+    samples = sorted(p for p in (ROOT / "samples").glob("*") if p.is_file())
     if samples:
         from devkit import replay
 
@@ -333,56 +332,50 @@ def verb_build(_args: argparse.Namespace) -> int:
     return status
 
 
-def verb_inspect(args: argparse.Namespace) -> int:
-    if args.tarball:
-        return run_inspect(Path(args.tarball).resolve())
+def verb_inspect(args: list[str]) -> int:
+    if args:
+        return run_inspect(Path(args[0]).resolve())
     _app_dir, tgz = build()
     return run_inspect(tgz)
 
 
-def verb_test(args: argparse.Namespace) -> int:
+def verb_test(args: list[str]) -> int:
     python = str(venv_python())
     lint = subprocess.run([python, "-m", "ruff", "check", "."], cwd=ROOT)
     if lint.returncode:
         return lint.returncode
-    return subprocess.run([python, "-m", "pytest", *args.pytest_args], cwd=ROOT).returncode
+    return subprocess.run([python, "-m", "pytest", *args], cwd=ROOT).returncode
 
 
-def verb_replay(args: argparse.Namespace) -> int:
+def verb_replay(args: list[str]) -> int:
     from devkit import replay
 
-    app_dir = assemble(ROOT / "build")
-    return replay.main(args.replay_args, app_dir=app_dir)
+    return replay.main(args, app_dir=assemble(ROOT / "build"))
 
 
-def verb_bench(args: argparse.Namespace) -> int:
+def verb_bench(args: list[str]) -> int:
     from devkit import bench
 
-    app_dir = assemble(ROOT / "build")
-    return bench.main(args.bench_args, app_dir=app_dir)
+    return bench.main(args, app_dir=assemble(ROOT / "build"))
+
+
+VERBS = {
+    "build": (verb_build, "build the tarball, run AppInspect, replay samples/ (the default)"),
+    "test": (verb_test, "ruff, then the whole pytest suite; further arguments go to pytest"),
+    "inspect": (verb_inspect, "AppInspect with the cloud tags on TGZ (default: a fresh build)"),
+    "replay": (verb_replay, "replay raw vendor logs through the packaged command (--help)"),
+    "bench": (verb_bench, "benchmark the packaged command (--help)"),
+}
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="build.py", description=__doc__.split("\n\n")[0])
-    verbs = parser.add_subparsers(dest="verb")
-    verbs.add_parser("build", help="build, inspect and replay the samples (the default)")
-    inspect_parser = verbs.add_parser("inspect", help="run AppInspect with the cloud tags")
-    inspect_parser.add_argument("tarball", nargs="?")
-    test_parser = verbs.add_parser("test", help="ruff and the whole pytest suite")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    replay_parser = verbs.add_parser("replay", help="replay raw vendor logs", add_help=False)
-    replay_parser.add_argument("replay_args", nargs=argparse.REMAINDER)
-    bench_parser = verbs.add_parser("bench", help="benchmark the packaged command", add_help=False)
-    bench_parser.add_argument("bench_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
-
-    verb = args.verb or "build"
+    verb, args = (argv[0], argv[1:]) if argv else ("build", [])
+    if verb not in VERBS:
+        print(__doc__)
+        return 0 if verb in ("-h", "--help", "help") else 2
     rerun_in_venv(REQUIREMENTS / ("test.txt" if verb == "test" else "build.txt"))
     sys.path.insert(0, str(ROOT))
-    handler = {
-        "build": verb_build, "inspect": verb_inspect, "test": verb_test,
-        "replay": verb_replay, "bench": verb_bench,
-    }[verb]
+    handler, _help = VERBS[verb]
     return handler(args)
 
 

@@ -17,6 +17,7 @@ command cannot hang a test, the replay or the benchmark.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -98,7 +99,8 @@ class CommandProcess:
     def __init__(self, script: Path, python: str = sys.executable, timeout: float = 120.0,
                  env: Optional[dict] = None) -> None:
         self.dispatch_dir = tempfile.TemporaryDirectory(prefix="dispatch-")
-        self.stderr_file = tempfile.TemporaryFile()
+        # stderr goes to a file, so a chatty command cannot fill a pipe and deadlock.
+        self.stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
         self.process = subprocess.Popen(
             [python, str(Path(script).resolve())], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self.stderr_file, cwd=self.dispatch_dir.name,
@@ -127,10 +129,8 @@ class CommandProcess:
 
     def finish(self, wait: float = 30.0) -> Tuple[int, str]:
         """Close input, wait for the exit, return (returncode, stderr)."""
-        try:
+        with contextlib.suppress(OSError):
             self.process.stdin.close()
-        except OSError:
-            pass
         try:
             returncode = self.process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
@@ -147,8 +147,12 @@ class CommandProcess:
 
 def run_command(script: Path, batches: Sequence[Sequence[Record]], args: Sequence[str] = (),
                 python: str = sys.executable, timeout: float = 120.0,
-                env: Optional[dict] = None) -> Result:
-    """Drive the command over protocol v2 through every batch, as splunkd would."""
+                env: Optional[dict] = None, selected_fields: bool = True) -> Result:
+    """Drive the command over protocol v2 through every batch, as splunkd would.
+
+    With `selected_fields=False` the command's `required_fields` are ignored and whole
+    records are sent, as happens when a stream recorded for another command is replayed.
+    """
     command = CommandProcess(script, python=python, timeout=timeout, env=env)
     metadata = scp.getinfo(args=args, dispatch_dir=command.dispatch_dir.name)
     result = Result(getinfo={})
@@ -156,7 +160,7 @@ def run_command(script: Path, batches: Sequence[Sequence[Record]], args: Sequenc
         if command.send(scp.encode_chunk(metadata)):
             reply = command.receive()
             result.getinfo = reply[0] if reply else {}
-        required = result.getinfo.get("required_fields")
+        required = result.getinfo.get("required_fields") if selected_fields else None
         selected = bool(required) and "*" not in required
         batches = list(batches) or [[]]
         for number, batch in enumerate(batches):

@@ -53,7 +53,8 @@ CLIENT_INFO = fields("properties.clientInfo")
 
 def _claims(*names: str) -> Tuple[str, ...]:
     """Register a claim under both resource-log (claim.) and Activity-log (claims.) paths."""
-    return tuple(fields(f"identity.{group}.{name}") for name in names for group in ("claim", "claims"))
+    groups = ("claim", "claims")
+    return tuple(fields(f"identity.{group}.{name}") for name in names for group in groups)
 
 
 UPN_CLAIMS = _claims("upn", _URI_UPN, "unique_name", _URI_NAME)
@@ -101,7 +102,8 @@ ACTIVITY_SECRET_OPERATIONS = {
     "DELETE": "delete",
     "PURGE/ACTION": "delete",
 }
-_ACTIVITY_OPERATION = re.compile(r"^MICROSOFT\.KEYVAULT/(?:VAULTS|DELETEDVAULTS)(?:/([A-Z]+))?/(.+)$")
+_ACTIVITY_OPERATION = re.compile(
+    r"^MICROSOFT\.KEYVAULT/(?:VAULTS|DELETEDVAULTS)(?:/([A-Z]+))?/(.+)$")
 
 _OBJECT_URL = re.compile(
     r"^https://([^./]+)\.[^/]+/(secrets|keys|certificates)(?:/([^/?]+))?", re.IGNORECASE

@@ -88,7 +88,13 @@ _SECRET_RESOURCE = re.compile(
     r"^projects/([^/]+)/(?:locations/([^/]+)/)?secrets/([^/]+)(?:/versions/[^/]+)?$"
 )
 _PROJECT_RESOURCE = re.compile(r"^projects/([^/]+)(?:/locations/([^/]+))?")
-_SERVICE_ACCOUNT = re.compile(r"^([^@]+)@([^.]+)\.(iam|appspot|developer)\.gserviceaccount\.com$")
+# The project of a service account, by the shape of its address.
+_SERVICE_ACCOUNT_PROJECT = (
+    re.compile(r"^service-(\d+)@gcp-sa-[^.]+\.iam\.gserviceaccount\.com$"),  # service agents
+    re.compile(r"^[^@]+@([^.]+)\.iam\.gserviceaccount\.com$"),  # user-managed accounts
+    re.compile(r"^([^@]+)@appspot\.gserviceaccount\.com$"),  # App Engine default
+    re.compile(r"^(\d+)-compute@developer\.gserviceaccount\.com$"),  # Compute Engine default
+)
 _SUBJECT_PROJECT = re.compile(r"/projects/([^/]+)/")
 _LOG_NAME_PROJECT = re.compile(r"^projects/([^/]+)/logs/")
 
@@ -105,14 +111,10 @@ def _service_account_project(principal: str) -> str:
     `service-123@gcp-sa-<api>.iam.gserviceaccount.com` -> 123; workload identity
     subjects `principal://iam.googleapis.com/projects/123/...` -> 123.
     """
-    match = _SERVICE_ACCOUNT.match(principal)
-    if match:
-        local, domain, kind = match.groups()
-        if kind == "iam" and domain.startswith("gcp-sa-"):
-            return local.rpartition("-")[2]
-        if kind == "developer":
-            return local.partition("-")[0]
-        return local if kind == "appspot" else domain
+    for pattern in _SERVICE_ACCOUNT_PROJECT:
+        match = pattern.match(principal)
+        if match:
+            return match.group(1)
     match = _SUBJECT_PROJECT.search(principal) if "://" in principal else None
     return match.group(1) if match else ""
 

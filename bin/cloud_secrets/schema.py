@@ -123,4 +123,5 @@ def observed(
 
 def classified(result: Normalized, account_type: str, rule: str) -> Normalized:
     """Return `result` with its account type, the rule that decided it and `user_type`."""
-    return result._replace(account_type=account_type, account_type_rule=rule, user_type=account_type)
+    return result._replace(
+        account_type=account_type, account_type_rule=rule, user_type=account_type)

@@ -1,0 +1,49 @@
+"""Shared fixtures: repository paths, the packaged app (built once per session), ../shared.
+
+Three layers use them: tests/unit (the pure core, imported from bin/), tests/protocol
+(the packaged command driven over protocol v2 as splunkd drives it) and tests/package
+(the build, the tarball, the conf files and AppInspect).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+for path in (ROOT, ROOT / "bin"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import build  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The shared contracts, corpus and recordings; the test skips where they are absent."""
+    if not (SHARED / "corpus").is_dir():
+        pytest.skip("../shared is not beside this checkout")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def packaged_app(tmp_path_factory) -> Path:
+    """The app folder exactly as build.py assembles it (vendored splunklib included)."""
+    return build.assemble(tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="session")
+def command(packaged_app: Path) -> Path:
+    """The packaged cloudsecrets.py, to be driven over protocol v2."""
+    return packaged_app / "bin" / "cloudsecrets.py"
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from cloud_secrets.engine import Engine
+
+    return Engine.load(ROOT / "lookups")

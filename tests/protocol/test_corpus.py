@@ -1,0 +1,52 @@
+"""Every event of ../shared/corpus through the packaged command, against written expectations.
+
+tests/data/corpus_expectations.csv holds, per file and record (1-based, in file order),
+the platform, principal, principal type, account type, secret operation, outcome and
+secret names (joined with |) that the contract gives for that event.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from devkit.splunkd import run_command
+from devkit.vendorlogs import read_records, to_event
+
+EXPECTATIONS = Path(__file__).resolve().parents[1] / "data" / "corpus_expectations.csv"
+CHECKED = ("platform", "principal", "principal_type", "account_type", "secret_operation",
+           "action")
+
+
+def expectations():
+    with EXPECTATIONS.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def corpus_results(shared, command):
+    """Run the whole corpus once, one chunk per file, keyed by (file, record)."""
+    files = sorted(p for p in (shared / "corpus").iterdir() if p.suffix in (".json", ".jsonl"))
+    batches = [[to_event(r, p.name) for r in read_records(p)] for p in files]
+    result = run_command(command, batches)
+    assert result.returncode == 0 and result.errors == []
+    keys = [(p.name, str(i)) for p, batch in zip(files, batches) for i in range(1, len(batch) + 1)]
+    return dict(zip(keys, result.records))
+
+
+def test_every_corpus_event_has_an_expectation(corpus_results):
+    assert len(corpus_results) == 74
+    assert {(e["file"], e["record"]) for e in expectations()} == set(corpus_results)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("expected", expectations(),
+                         ids=[f"{e['file']}#{e['record']}" for e in expectations()])
+def test_corpus_event(corpus_results, expected):
+    actual = corpus_results[(expected["file"], expected["record"])]
+    assert {k: actual[k] for k in CHECKED} == {k: expected[k] for k in CHECKED}
+    secrets = actual["secret"] if isinstance(actual["secret"], list) else (
+        [actual["secret"]] if actual["secret"] else [])
+    assert "|".join(secrets) == expected["secret"]

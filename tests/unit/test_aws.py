@@ -1,0 +1,219 @@
+"""AWS CloudTrail normalization, row by row of the contract's tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloud_secrets.fields import flatten_json, lowercase_keys
+
+ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
+SSO_ROLE = (f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+            "AWSReservedSSO_ReadOnly_0123456789abcdef")
+
+
+def cloudtrail(identity=None, event_name="GetSecretValue", source="secretsmanager.amazonaws.com",
+               **extra):
+    record = {"eventSource": source, "eventName": event_name, "awsRegion": "eu-west-1",
+              "recipientAccountId": ACCOUNT, "eventType": "AwsApiCall"}
+    if identity is not None:
+        record["userIdentity"] = identity
+    record.update(extra)
+    return record
+
+
+@pytest.fixture
+def normalize(engine):
+    return lambda record: engine.normalize(lowercase_keys(flatten_json(record)))
+
+
+PRINCIPALS = [
+    # (case, userIdentity, principal, principal_type, principal_role, principal_session)
+    ("root", {"type": "Root", "arn": f"arn:aws:iam::{ACCOUNT}:root", "accountId": ACCOUNT},
+     f"arn:aws:iam::{ACCOUNT}:root", "root", "", ""),
+    ("root without arn", {"type": "Root", "accountId": ACCOUNT},
+     f"arn:aws:iam::{ACCOUNT}:root", "root", "", ""),
+    ("iam user", {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/alice",
+                  "accountId": ACCOUNT, "userName": "alice"},
+     f"arn:aws:iam::{ACCOUNT}:user/alice", "user", "", ""),
+    ("iam user aRN spelling", {"type": "IAMUser", "aRN": f"arn:aws:iam::{ACCOUNT}:user/bob",
+                               "accountId": ACCOUNT},
+     f"arn:aws:iam::{ACCOUNT}:user/bob", "user", "", ""),
+    ("assumed role with issuer", {
+        "type": "AssumedRole", "accountId": ACCOUNT,
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/build-42",
+        "principalId": "AROAEXAMPLE:build-42",
+        "sessionContext": {"sessionIssuer": {
+            "arn": f"arn:aws:iam::{ACCOUNT}:role/ci/deployer", "userName": "deployer"}}},
+     f"arn:aws:iam::{ACCOUNT}:role/ci/deployer", "role",
+     f"arn:aws:iam::{ACCOUNT}:role/ci/deployer", "build-42"),
+    ("assumed role rebuilt from its sts arn", {
+        "type": "AssumedRole", "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/reader/i-0abc"},
+     f"arn:aws:iam::{ACCOUNT}:role/reader", "role", f"arn:aws:iam::{ACCOUNT}:role/reader",
+     "i-0abc"),
+    ("identity center role is the person", {
+        "type": "AssumedRole", "accountId": ACCOUNT,
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_ReadOnly_0123456789abcdef/"
+               "Alice.Smith@Example.com",
+        "sessionContext": {"sessionIssuer": {
+            "arn": SSO_ROLE, "userName": "AWSReservedSSO_ReadOnly_0123456789abcdef"}}},
+     "alice.smith@example.com", "user", SSO_ROLE, "Alice.Smith@Example.com"),
+    ("a role merely mentioning sso stays a role", {
+        "type": "AssumedRole", "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/my-sso-helper/s1",
+        "sessionContext": {"sessionIssuer": {"arn": f"arn:aws:iam::{ACCOUNT}:role/my-sso-helper",
+                                             "userName": "my-sso-helper"}}},
+     f"arn:aws:iam::{ACCOUNT}:role/my-sso-helper", "role",
+     f"arn:aws:iam::{ACCOUNT}:role/my-sso-helper", "s1"),
+    ("federated user", {"type": "FederatedUser", "accountId": ACCOUNT,
+                        "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/carol"},
+     f"arn:aws:sts::{ACCOUNT}:federated-user/carol", "federated_user", "", ""),
+    ("aws service", {"type": "AWSService", "invokedBy": "lambda.amazonaws.com"},
+     "lambda.amazonaws.com", "aws_service", "", ""),
+    ("aws account", {"type": "AWSAccount", "accountId": OTHER_ACCOUNT,
+                     "principalId": "AIDAEXAMPLE"},
+     OTHER_ACCOUNT, "aws_account", "", ""),
+    ("identity center user", {"type": "IdentityCenterUser", "accountId": ACCOUNT,
+                              "onBehalfOf": {"userId": "94482488-3041-7026-18f3-be45837cd0e4"}},
+     "94482488-3041-7026-18f3-be45837cd0e4", "user", "", ""),
+    ("no userIdentity", None, "", "unknown", "", ""),
+]
+
+
+@pytest.mark.parametrize(("identity", "principal", "kind", "role", "session"),
+                         [p[1:] for p in PRINCIPALS], ids=[p[0] for p in PRINCIPALS])
+def test_canonical_principal(normalize, identity, principal, kind, role, session):
+    result = normalize(cloudtrail(identity))
+    assert (result.platform, result.principal, result.principal_type) == ("AWS", principal, kind)
+    assert (result.principal_role, result.principal_session) == (role, session)
+    assert result.user == principal
+
+
+@pytest.mark.parametrize(("caller_account", "expected"), [
+    (ACCOUNT, "false"), (OTHER_ACCOUNT, "true"), ("", "false")])
+def test_cross_account_compares_caller_and_recipient(normalize, caller_account, expected):
+    identity = {"type": "IAMUser", "arn": f"arn:aws:iam::{caller_account or ACCOUNT}:user/x"}
+    if caller_account:
+        identity["accountId"] = caller_account
+    record = cloudtrail(identity)
+    if not caller_account:
+        record["userIdentity"] = {"type": "AWSService", "invokedBy": "ssm.amazonaws.com"}
+    assert normalize(record).cross_account == expected
+
+
+OPERATIONS = [
+    # (source, eventName, requestParameters, vendor_product, secret_operation)
+    ("secretsmanager", "GetSecretValue", {}, "AWS Secrets Manager", "read"),
+    ("secretsmanager", "BatchGetSecretValue", {}, "AWS Secrets Manager", "read"),
+    ("secretsmanager", "ListSecrets", {}, "AWS Secrets Manager", "list"),
+    ("secretsmanager", "ListSecretVersionIds", {}, "AWS Secrets Manager", "list"),
+    ("secretsmanager", "DescribeSecret", {}, "AWS Secrets Manager", "describe"),
+    ("secretsmanager", "GetResourcePolicy", {}, "AWS Secrets Manager", "describe"),
+    ("secretsmanager", "CreateSecret", {}, "AWS Secrets Manager", "write"),
+    ("secretsmanager", "PutSecretValue", {}, "AWS Secrets Manager", "write"),
+    ("secretsmanager", "UpdateSecret", {}, "AWS Secrets Manager", "write"),
+    ("secretsmanager", "RotateSecret", {}, "AWS Secrets Manager", "write"),
+    ("secretsmanager", "RestoreSecret", {}, "AWS Secrets Manager", "write"),
+    ("secretsmanager", "TagResource", {}, "AWS Secrets Manager", "write"),
+    ("secretsmanager", "DeleteSecret", {}, "AWS Secrets Manager", "delete"),
+    ("secretsmanager", "GetRandomPassword", {}, "AWS Secrets Manager", "none"),
+    ("ssm", "GetParameter", {"withDecryption": True}, "AWS Systems Manager Parameter Store",
+     "read"),
+    ("ssm", "GetParameters", {"withDecryption": True}, "AWS Systems Manager Parameter Store",
+     "read"),
+    ("ssm", "GetParametersByPath", {"withDecryption": True},
+     "AWS Systems Manager Parameter Store", "read"),
+    ("ssm", "GetParameter", {"withDecryption": False}, "AWS Systems Manager Parameter Store",
+     "describe"),
+    ("ssm", "GetParameters", {}, "AWS Systems Manager Parameter Store", "describe"),
+    ("ssm", "DescribeParameters", {}, "AWS Systems Manager Parameter Store", "list"),
+    ("ssm", "PutParameter", {}, "AWS Systems Manager Parameter Store", "write"),
+    ("ssm", "DeleteParameter", {}, "AWS Systems Manager Parameter Store", "delete"),
+    ("ssm", "DeleteParameters", {}, "AWS Systems Manager Parameter Store", "delete"),
+    ("ssm", "AddTagsToResource", {"resourceType": "Parameter"},
+     "AWS Systems Manager Parameter Store", "write"),
+    ("ssm", "AddTagsToResource", {"resourceType": "Document"}, "AWS Systems Manager", "none"),
+    ("ssm", "SendCommand", {}, "AWS Systems Manager", "none"),
+    ("ec2", "GetPasswordData", {}, "Amazon EC2", "none"),
+    ("kms", "Decrypt", {}, "AWS KMS", "none"),
+    ("quicksight", "ListUsers", {}, "AWS quicksight", "none"),
+]
+
+
+@pytest.mark.parametrize(("source", "name", "parameters", "vendor_product", "operation"),
+                         OPERATIONS, ids=[f"{o[0]}.{o[1]}-{o[4]}" for o in OPERATIONS])
+def test_secret_operation(normalize, source, name, parameters, vendor_product, operation):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}, name,
+                                  f"{source}.amazonaws.com", requestParameters=parameters))
+    assert (result.vendor_product, result.secret_operation) == (vendor_product, operation)
+    assert result.command == name
+    assert result.object_category == ("secret" if operation != "none" else "")
+
+
+def test_service_events_are_not_calls_by_a_principal(normalize):
+    record = cloudtrail({"accountId": ACCOUNT, "invokedBy": "secretsmanager.amazonaws.com"},
+                        "RotationSucceeded", eventType="AwsServiceEvent")
+    assert normalize(record).secret_operation == "none"
+
+
+SECRETS = [
+    # (eventName, requestParameters, secret names, store)
+    ("GetSecretValue",
+     {"secretId": f"arn:aws:secretsmanager:us-east-1:{OTHER_ACCOUNT}:secret:prod/db-AbCdEf"},
+     ("prod/db",), f"aws:{OTHER_ACCOUNT}:us-east-1"),
+    ("GetSecretValue", {"secretId": "prod/db"}, ("prod/db",), f"aws:{ACCOUNT}:eu-west-1"),
+    ("GetSecretValue",
+     {"secretId": f"arn:aws-cn:secretsmanager:cn-north-1:{ACCOUNT}:secret:a/b-c-12AB3c"},
+     ("a/b-c",), f"aws:{ACCOUNT}:cn-north-1"),
+    ("BatchGetSecretValue", {"secretIdList": ["one", f"arn:aws:secretsmanager:eu-west-1:"
+                                               f"{ACCOUNT}:secret:two-xYz123"]},
+     ("one", "two"), f"aws:{ACCOUNT}:eu-west-1"),
+    ("BatchGetSecretValue", {"filters": [{"key": "tag-key", "values": ["team"]}]}, (),
+     f"aws:{ACCOUNT}:eu-west-1"),
+    ("ListSecrets", {}, (), f"aws:{ACCOUNT}:eu-west-1"),
+    ("CreateSecret", {"name": "new/secret"}, ("new/secret",), f"aws:{ACCOUNT}:eu-west-1"),
+]
+
+
+@pytest.mark.parametrize(("name", "parameters", "secrets", "store"), SECRETS,
+                         ids=[f"{s[0]}-{i}" for i, s in enumerate(SECRETS)])
+def test_secrets_manager_names(normalize, name, parameters, secrets, store):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}, name,
+                                  requestParameters=parameters))
+    assert (result.secret, result.object, result.secret_store) == (secrets, secrets, store)
+
+
+@pytest.mark.parametrize(("name", "parameters", "secrets"), [
+    ("GetParameter", {"name": "/prod/db/password", "withDecryption": True},
+     ("/prod/db/password",)),
+    ("GetParameters", {"names": ["/a", "/b", "/a"], "withDecryption": True}, ("/a", "/b")),
+    ("GetParametersByPath", {"path": "/prod/", "withDecryption": True}, ("/prod/",)),
+    ("DescribeParameters", {"parameterFilters": [{"key": "Name", "values": ["/x"]}]}, ()),
+])
+def test_parameter_store_names_as_given(normalize, name, parameters, secrets):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}, name,
+                                  "ssm.amazonaws.com", requestParameters=parameters))
+    assert result.secret == secrets
+
+
+@pytest.mark.parametrize(("error_code", "action"), [("AccessDenied", "failure"),
+                                                    ("ResourceNotFoundException", "failure"),
+                                                    (None, "success")])
+def test_outcome_from_error_code(normalize, error_code, action):
+    extra = {"errorCode": error_code} if error_code else {}
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}, **extra))
+    assert (result.action, result.status) == (action, action)
+
+
+def test_source_user_agent_account_and_region(normalize):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"},
+                                  sourceIPAddress="198.51.100.7", userAgent="aws-cli/2.15.0"))
+    assert (result.src, result.user_agent) == ("198.51.100.7", "aws-cli/2.15.0")
+    assert (result.vendor_account, result.vendor_region) == (ACCOUNT, "eu-west-1")
+
+
+@pytest.mark.parametrize("record", [
+    {"eventSource": "login.example.com", "eventName": "GetSecretValue"},
+    {"eventName": "GetSecretValue", "awsRegion": "us-east-1"},
+])
+def test_not_cloudtrail_without_its_markers(normalize, record):
+    assert normalize(record).platform == "Unknown"

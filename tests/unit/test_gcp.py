@@ -1,0 +1,132 @@
+"""Google Cloud Audit Log normalization, row by row of the contract's tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloud_secrets.fields import flatten_json, lowercase_keys
+
+SERVICE = "google.cloud.secretmanager.v1.SecretManagerService"
+
+
+def audit_entry(method=f"{SERVICE}.AccessSecretVersion", email="Dev@Example.com",
+                resource="projects/prod-1/secrets/db-password/versions/latest", **payload):
+    proto = {"serviceName": "secretmanager.googleapis.com", "methodName": method,
+             "resourceName": resource,
+             "requestMetadata": {"callerIp": "203.0.113.9",
+                                 "callerSuppliedUserAgent": "google-cloud-sdk gcloud/466.0.0"}}
+    if email is not None:
+        proto["authenticationInfo"] = {"principalEmail": email}
+    proto.update(payload)
+    return {"protoPayload": proto, "resource": {"labels": {"project_id": "prod-1"}},
+            "logName": "projects/prod-1/logs/cloudaudit.googleapis.com%2Fdata_access"}
+
+
+@pytest.fixture
+def normalize(engine):
+    return lambda record: engine.normalize(lowercase_keys(flatten_json(record)))
+
+
+METHODS = [
+    ("AccessSecretVersion", "read"), ("ListSecrets", "list"), ("ListSecretVersions", "list"),
+    ("GetSecret", "describe"), ("GetSecretVersion", "describe"), ("GetIamPolicy", "describe"),
+    ("CreateSecret", "write"), ("AddSecretVersion", "write"), ("UpdateSecret", "write"),
+    ("EnableSecretVersion", "write"), ("DisableSecretVersion", "write"),
+    ("SetIamPolicy", "write"), ("DeleteSecret", "delete"), ("DestroySecretVersion", "delete"),
+    ("TestIamPermissions", "none"),
+]
+
+
+@pytest.mark.parametrize(("method", "operation"), METHODS, ids=[m[0] for m in METHODS])
+@pytest.mark.parametrize("version", ["v1", "v1beta1", "v1beta2"])
+def test_secret_manager_methods_of_any_api_version(normalize, method, operation, version):
+    full = f"google.cloud.secretmanager.{version}.SecretManagerService.{method}"
+    result = normalize(audit_entry(full))
+    assert (result.platform, result.vendor_product) == ("GCP", "Google Cloud Secret Manager")
+    assert (result.secret_operation, result.command) == (operation, full)
+
+
+@pytest.mark.parametrize(("service", "method", "vendor_product"), [
+    ("compute.googleapis.com", "v1.compute.instances.list", "Google Compute Engine"),
+    ("iamcredentials.googleapis.com", "GenerateAccessToken",
+     "Google Cloud IAM Service Account Credentials"),
+    ("example.googleapis.com", "DoThing", "Google Cloud example"),
+])
+def test_other_services_are_named_and_not_secret_operations(normalize, service, method,
+                                                            vendor_product):
+    record = audit_entry(method, resource="projects/prod-1")
+    record["protoPayload"]["serviceName"] = service
+    result = normalize(record)
+    assert (result.vendor_product, result.secret_operation) == (vendor_product, "none")
+    assert (result.secret, result.secret_store) == ((), "")
+
+
+PRINCIPALS = [
+    ("person lowercased", {"principalEmail": "Dev@Example.com"}, "dev@example.com", "user", "",
+     ""),
+    ("service account", {"principalEmail": "ci@prod-1.iam.gserviceaccount.com"},
+     "ci@prod-1.iam.gserviceaccount.com", "service_account", "prod-1", ""),
+    ("default compute account", {"principalEmail": "1234-compute@developer.gserviceaccount.com"},
+     "1234-compute@developer.gserviceaccount.com", "service_account", "1234", ""),
+    ("app engine account", {"principalEmail": "prod-1@appspot.gserviceaccount.com"},
+     "prod-1@appspot.gserviceaccount.com", "service_account", "prod-1", ""),
+    ("google service agent", {
+        "principalEmail": "service-987@gcp-sa-secretmanager.iam.gserviceaccount.com"},
+     "service-987@gcp-sa-secretmanager.iam.gserviceaccount.com", "service_account", "987", ""),
+    ("workload identity subject", {
+        "principalSubject": "principal://iam.googleapis.com/projects/555/locations/global/"
+                            "workloadIdentityPools/gh/subject/repo:org/app"},
+     "principal://iam.googleapis.com/projects/555/locations/global/workloadIdentityPools/gh/"
+     "subject/repo:org/app", "service_account", "555", ""),
+    ("impersonation", {
+        "principalEmail": "deployer@prod-1.iam.gserviceaccount.com",
+        "serviceAccountDelegationInfo": [
+            {"firstPartyPrincipal": {"principalEmail": "Alice@Example.com"}}]},
+     "deployer@prod-1.iam.gserviceaccount.com", "service_account", "prod-1",
+     "alice@example.com"),
+    ("no authenticationInfo", {}, "", "unknown", "", ""),
+]
+
+
+@pytest.mark.parametrize(("authentication", "principal", "kind", "account", "session"),
+                         [p[1:] for p in PRINCIPALS], ids=[p[0] for p in PRINCIPALS])
+def test_principal(normalize, authentication, principal, kind, account, session):
+    record = audit_entry(email=None)
+    if authentication:
+        record["protoPayload"]["authenticationInfo"] = authentication
+    result = normalize(record)
+    assert (result.principal, result.principal_type) == (principal, kind)
+    assert (result.principal_account, result.principal_session) == (account, session)
+
+
+@pytest.mark.parametrize(("resource", "secrets", "store"), [
+    ("projects/prod-1/secrets/db-password/versions/latest", ("db-password",), "gcp:prod-1"),
+    ("projects/123456/secrets/api-key/versions/7", ("api-key",), "gcp:123456"),
+    ("projects/prod-1/locations/europe-west1/secrets/regional/versions/1", ("regional",),
+     "gcp:prod-1"),
+    ("projects/prod-1/secrets/db-password", ("db-password",), "gcp:prod-1"),
+    ("projects/prod-1", (), "gcp:prod-1"),
+])
+def test_secret_names_and_store(normalize, resource, secrets, store):
+    result = normalize(audit_entry(resource=resource))
+    assert (result.secret, result.secret_store) == (secrets, store)
+
+
+def test_request_name_when_resource_name_is_absent(normalize):
+    record = audit_entry(resource="")
+    record["protoPayload"]["request"] = {"name": "projects/p2/secrets/s2/versions/latest"}
+    assert (normalize(record).secret, normalize(record).secret_store) == (("s2",), "gcp:p2")
+
+
+@pytest.mark.parametrize(("status", "action"), [
+    ({"code": 7, "message": "PERMISSION_DENIED"}, "failure"), ({"code": 5}, "failure"),
+    ({"code": 0}, "success"), ({}, "success"), (None, "success")])
+def test_outcome_from_status_code(normalize, status, action):
+    extra = {"status": status} if status is not None else {}
+    assert normalize(audit_entry(**extra)).action == action
+
+
+def test_source_agent_and_vendor_fields(normalize):
+    result = normalize(audit_entry())
+    assert (result.src, result.user_agent) == ("203.0.113.9", "google-cloud-sdk gcloud/466.0.0")
+    assert result.vendor_account == "prod-1"

@@ -1,0 +1,115 @@
+"""HashiCorp Vault audit log normalization, row by row of the contract's tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloud_secrets.fields import flatten_json, lowercase_keys
+
+
+def audit(path="secret/data/apps/web/db", operation="read", kind="response", display="approle",
+          policies=("default", "web"), mount_type="kv", error=None, **request):
+    entry = {
+        "time": "2025-01-01T00:00:00Z", "type": kind,
+        "auth": {"display_name": display, "policies": list(policies),
+                 "entity_id": "e-123", "token_type": "service",
+                 "client_token": "hmac-sha256:abc"},
+        "request": {"id": "r-1", "operation": operation, "mount_type": mount_type, "path": path,
+                    "namespace": {"id": "root"}, "remote_address": "10.1.2.3", **request},
+    }
+    if display is None:
+        del entry["auth"]["display_name"]
+    if error:
+        entry["error"] = error
+    return entry
+
+
+@pytest.fixture
+def normalize(engine):
+    return lambda record: engine.normalize(lowercase_keys(flatten_json(record)))
+
+
+OPERATIONS = [
+    # (path, operation, type, mount_type, secret_operation, secret, store)
+    ("secret/data/apps/web/db", "read", "response", "kv", "read", ("apps/web/db",),
+     "vault:secret"),
+    ("secret/data/apps/web/db", "read", "request", "kv", "none", ("apps/web/db",),
+     "vault:secret"),
+    ("secret/metadata/apps/", "list", "response", "kv", "list", ("apps",), "vault:secret"),
+    ("secret/metadata/apps/web/db", "read", "response", "kv", "list", ("apps/web/db",),
+     "vault:secret"),
+    ("kv1/team/token", "read", "response", "kv", "read", ("team/token",), "vault:kv1"),
+    ("database/creds/readonly", "read", "response", "database", "read", ("creds/readonly",),
+     "vault:database"),
+    ("secret/data/apps/web/db", "create", "response", "kv", "write", ("apps/web/db",),
+     "vault:secret"),
+    ("secret/data/apps/web/db", "update", "response", "kv", "write", ("apps/web/db",),
+     "vault:secret"),
+    ("secret/data/apps/web/db", "delete", "response", "kv", "delete", ("apps/web/db",),
+     "vault:secret"),
+    ("secret/data/apps/web/db", "help", "response", "kv", "none", ("apps/web/db",),
+     "vault:secret"),
+    ("sys/capabilities-self", "update", "response", "system", "none", (), ""),
+    ("auth/approle/login", "update", "response", "approle", "none", (), ""),
+    ("identity/entity/id/e-1", "read", "response", "identity", "none", (), ""),
+]
+
+
+@pytest.mark.parametrize(("path", "verb", "kind", "mount_type", "operation", "secret", "store"),
+                         OPERATIONS, ids=[f"{o[2]}-{o[1]}-{o[0]}" for o in OPERATIONS])
+def test_operations_and_secret_paths(normalize, path, verb, kind, mount_type, operation, secret,
+                                     store):
+    result = normalize(audit(path, verb, kind, mount_type=mount_type))
+    assert (result.platform, result.vendor_product) == ("Vault", "HashiCorp Vault")
+    assert (result.secret_operation, result.secret, result.secret_store) == (
+        operation, secret, store)
+    assert result.command == verb
+
+
+def test_mount_point_when_vault_logs_it(normalize):
+    record = audit("team/kv/data/app/key", mount_point="team/kv/")
+    result = normalize(record)
+    assert (result.secret, result.secret_store) == (("app/key",), "vault:team/kv")
+
+
+PRINCIPALS = [
+    ("root policy", "root", ("root",), "root", "root"),
+    ("plain token", "token", ("default",), "token", "token"),
+    ("token with accessor", "token-375f9cb3-runner", ("app",), "token-375f9cb3-runner", "token"),
+    ("approle", "approle", ("web",), "approle", "service_account"),
+    ("kubernetes", "kubernetes-payments-api", ("k8s",), "kubernetes-payments-api",
+     "service_account"),
+    ("aws iam", "aws-deployer", ("ci",), "aws-deployer", "service_account"),
+    ("jwt", "jwt-github", ("ci",), "jwt-github", "service_account"),
+    ("oidc person lowercased", "OIDC-Alice", ("default",), "oidc-alice", "user"),
+    ("userpass person", "userpass-bob", ("default",), "userpass-bob", "user"),
+    ("entity id when no display name", None, ("default",), "e-123", "user"),
+]
+
+
+@pytest.mark.parametrize(("display", "policies", "principal", "kind"),
+                         [p[1:] for p in PRINCIPALS], ids=[p[0] for p in PRINCIPALS])
+def test_principals(normalize, display, policies, principal, kind):
+    result = normalize(audit(display=display, policies=policies))
+    assert (result.principal, result.principal_type) == (principal, kind)
+    assert (result.principal_session, result.principal_account) == ("e-123", "root")
+
+
+@pytest.mark.parametrize(("error", "action"), [
+    ("permission denied", "failure"), ("1 error occurred:\n\t* permission denied\n\n", "failure"),
+    (None, "success")])
+def test_outcome_from_error(normalize, error, action):
+    assert normalize(audit(error=error)).action == action
+
+
+def test_source_and_namespace_path(normalize):
+    record = audit()
+    record["request"]["namespace"] = {"id": "Xy12", "path": "team-a/"}
+    result = normalize(record)
+    assert (result.src, result.principal_account, result.vendor_account) == (
+        "10.1.2.3", "team-a", "team-a")
+
+
+def test_hmac_values_are_never_output(normalize):
+    result = normalize(audit())
+    assert not any("hmac-sha256" in str(value) for value in result)
