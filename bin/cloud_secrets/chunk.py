@@ -23,7 +23,7 @@ import csv
 import io
 from collections import Counter
 from operator import itemgetter
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 from .engine import Engine
 from .fields import decode_multivalue, encode_multivalue, lowercase_keys
@@ -123,7 +123,7 @@ class ChunkProcessor:
         stand_in = _nul_stand_in(body) if "\x00" in body else None
         if stand_in is not None:
             body = body.replace("\x00", stand_in)
-        reader = csv.reader(io.StringIO(body))
+        reader = csv.reader(_lines(body))
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         count = 0
@@ -153,6 +153,23 @@ class ChunkProcessor:
             return "", 0
         text = out.getvalue()
         return (text.replace(stand_in, "\x00") if stand_in is not None else text), count
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, each with its "\\n", without copying the whole body.
+
+    io.StringIO would copy a body into 4-byte code points first: 172 MB for a 43 MB chunk.
+    Lines are split on "\\n" only; the csv module joins the lines of a quoted value.
+    """
+    start, find = 0, text.find
+    while True:
+        end = find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield text[start:]
+            return
+        yield text[start:end + 1]
+        start = end + 1
 
 
 def _nul_stand_in(body: str) -> Optional[str]:

@@ -53,46 +53,60 @@ class FieldRegistry:
 
 
 class EventFields:
-    """Read-only view of one event's fields, optionally under a prefix (`data.`, `body.`).
+    """Read-only view of one event's fields at the root (see `at` for prefixed views).
 
     `values` maps lowercased Splunk field names to a string or, for multivalue fields,
     a list of strings. An empty string and an absent field read the same (Splunk does
-    not distinguish them either).
+    not distinguish them either). `get` runs a dozen times per event: keep it to one
+    dict access and one type test.
     """
 
-    __slots__ = ("_prefix", "_values")
+    __slots__ = ("_values",)
+    prefix = ""
 
-    def __init__(self, values: Mapping[str, FieldValue], prefix: str = "") -> None:
+    def __init__(self, values: Mapping[str, FieldValue]) -> None:
         self._values = values
-        self._prefix = prefix
 
     def at(self, prefix: str) -> EventFields:
-        return EventFields(self._values, prefix)
+        """The same event seen under `prefix` (`data.`, `body.`)."""
+        return _PrefixedFields(self._values, prefix) if prefix else self
 
     def get(self, key: str) -> str:
         """The field's value; the first value of a multivalue field; "" when absent."""
-        value = self._values.get(self._prefix + key if self._prefix else key)
-        if value is None:
-            return ""
-        if type(value) is list:
-            return value[0] if value else ""
-        return value  # type: ignore[return-value]
+        value = self._values.get(key, "")
+        if value.__class__ is str:
+            return value  # type: ignore[return-value]
+        return value[0] if value else ""
 
     def values(self, key: str) -> List[str]:
         """All non-empty values of the field, in order."""
-        value = self._values.get(self._prefix + key if self._prefix else key)
+        value = self._values.get(key)
         if not value:
             return []
-        if type(value) is list:
-            return [v for v in value if v]
-        return [value]  # type: ignore[list-item]
+        if value.__class__ is str:
+            return [value]  # type: ignore[list-item]
+        return [v for v in value if v]
 
     def raw(self) -> str:
         """The event's `_raw`, which never carries a prefix."""
-        value = self._values.get("_raw")
-        if type(value) is list:
-            return value[0] if value else ""
-        return value or ""
+        value = self._values.get("_raw", "")
+        if value.__class__ is str:
+            return value  # type: ignore[return-value]
+        return value[0] if value else ""
+
+
+class _PrefixedFields(EventFields):
+    __slots__ = ("prefix",)
+
+    def __init__(self, values: Mapping[str, FieldValue], prefix: str) -> None:
+        super().__init__(values)
+        self.prefix = prefix
+
+    def get(self, key: str) -> str:
+        return EventFields.get(self, self.prefix + key)
+
+    def values(self, key: str) -> List[str]:
+        return EventFields.values(self, self.prefix + key)
 
 
 def decode_multivalue(cell: str) -> List[str]:

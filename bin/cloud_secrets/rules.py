@@ -24,10 +24,11 @@ SPL's match() does, within its first MAX_REGEX_INPUT characters, and must pass
 regex_safety.check. A file that cannot be used raises RulesError naming the file, the
 row and the problem; nothing is ever skipped silently.
 
-Classification cost does not grow with the number of wildcard rules: exact patterns,
-`prefix*` and `*suffix` patterns are looked up in dictionaries, and only other
-patterns are tried one by one, in rule order, stopping once no earlier rule is left.
-Results are cached per distinct input in a bounded LRU cache.
+Classification cost barely grows with the number of wildcard rules: exact patterns,
+`prefix*` and `*suffix` patterns are looked up in dictionaries, other wildcards are
+indexed by a trigram of their longest literal piece, and only regexes (and wildcards
+too short to index) are tried one by one, in rule order, stopping once no earlier
+rule is left. Results are cached per distinct input in a bounded LRU cache.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ MATCH_FIELDS = ("principal", "principal_role", "principal_session", "user_agent"
 MATCH_MODES = ("wildcard", "regex")
 MAX_REGEX_INPUT = 1024
 CACHE_SIZE = 8192
+TRIGRAM_INDEX_MIN = 16  # below this many general wildcards, trying each is cheaper
 
 _PLATFORM_NAMES = {p.lower(): p for p in PLATFORMS if p != "Unknown"}
 _ACCOUNT_TYPE_NAMES = {a.lower(): a for a in ACCOUNT_TYPES}
@@ -171,9 +173,17 @@ def load(lookups_dir: Path) -> RuleSet:
 
 
 class _FieldIndex:
-    """The rules of one (platform, principal_type) bucket that look at one field."""
+    """The rules of one (platform, principal_type) bucket that look at one field.
 
-    __slots__ = ("exact", "others", "prefixes", "suffixes")
+    Wildcards without inner stars are dictionary lookups (`exact`, `prefix*`,
+    `*suffix`). Other wildcards need a scan; when a field has many of them
+    (more than TRIGRAM_INDEX_MIN), each is filed under the first three characters of
+    its longest literal piece, and a value only tries the rules whose trigram it
+    contains. Regexes, and wildcards with no literal piece of three characters, are
+    tried one by one in rule order.
+    """
+
+    __slots__ = ("exact", "globs", "others", "prefixes", "suffixes", "trigrams")
 
     def __init__(self) -> None:
         self.exact: Dict[str, int] = {}
@@ -181,6 +191,8 @@ class _FieldIndex:
         self.suffixes: Dict[int, Dict[str, int]] = {}
         # (rule index, predicate of (value, lowercased value)), in rule order.
         self.others: List[Tuple[int, Callable[[str, str], object]]] = []
+        self.globs: List[Tuple[int, str]] = []  # general wildcards, filed by seal()
+        self.trigrams: Dict[str, List[Tuple[int, Callable[[str], bool]]]] = {}
 
     def add(self, index: int, rule: Rule) -> None:
         if rule.match == "regex":
@@ -196,8 +208,21 @@ class _FieldIndex:
         elif stars == 1 and pattern.startswith("*"):
             self.suffixes.setdefault(len(pattern) - 1, {}).setdefault(pattern[1:], index)
         else:
-            matcher = wildcard.matcher(pattern)
-            self.others.append((index, lambda _, lowered, m=matcher: m(lowered)))
+            self.globs.append((index, pattern))
+
+    def seal(self) -> _FieldIndex:
+        """File the general wildcards once every rule is added."""
+        indexed = len(self.globs) > TRIGRAM_INDEX_MIN
+        for index, pattern in self.globs:
+            matches = wildcard.matcher(pattern)
+            longest = max(wildcard.split(pattern), key=len)
+            if indexed and len(longest) >= 3:
+                self.trigrams.setdefault(longest[:3], []).append((index, matches))
+            else:
+                self.others.append((index, lambda _, lowered, m=matches: m(lowered)))
+        self.others.sort(key=lambda entry: entry[0])
+        self.globs = []
+        return self
 
     def first_match(self, value: str, best: int) -> int:
         """The lowest rule index matching `value` if lower than `best`, else `best`."""
@@ -216,6 +241,12 @@ class _FieldIndex:
                 found = table.get(lowered[length - size:])
                 if found is not None and found < best:
                     best = found
+        if self.trigrams:
+            trigrams = self.trigrams
+            for gram in {lowered[i:i + 3] for i in range(length - 2)}:
+                for index, matches in trigrams.get(gram, ()):
+                    if index < best and matches(lowered):
+                        best = index
         for index, matches in self.others:
             if index >= best:
                 break
@@ -243,6 +274,8 @@ class RuleSet:
             for index, rule in enumerate(self.rules):
                 if rule.applies_to(platform, principal_type):
                     bucket.setdefault(rule.match_field, _FieldIndex()).add(index, rule)
+            for field_index in bucket.values():
+                field_index.seal()
             self._buckets[key] = bucket
         return bucket
 

@@ -96,32 +96,23 @@ def observed(
 
     The account type is filled in later, by the rules (see `classified`).
     """
-    return Normalized(
-        platform=platform,
-        vendor_product=vendor_product,
-        principal=principal,
-        principal_type=principal_type if principal else "unknown",
-        principal_role=principal_role,
-        principal_session=principal_session,
-        principal_account=principal_account,
-        cross_account=cross_account,
-        secret_operation=secret_operation,
-        secret=secret,
-        secret_store=secret_store,
-        action=action,
-        src=src,
-        user=principal,
-        object=secret,
-        object_category=OBJECT_CATEGORY if secret_operation != "none" else "",
-        command=command,
-        status=action,
-        vendor_account=vendor_account,
-        vendor_region=vendor_region,
-        user_agent=user_agent,
-    )
+    return Normalized(  # positional: this runs once per event
+        platform, vendor_product, principal, principal_type if principal else "unknown",
+        principal_role, principal_session, principal_account, cross_account, "", "",
+        secret_operation, secret, secret_store, action, src,
+        principal, "", secret, OBJECT_CATEGORY if secret_operation != "none" else "",
+        command, action, vendor_account, vendor_region, user_agent)
+
+
+_ACCOUNT_TYPE = OUTPUT_FIELDS.index("account_type")
+_USER_TYPE = OUTPUT_FIELDS.index("user_type")
 
 
 def classified(result: Normalized, account_type: str, rule: str) -> Normalized:
-    """Return `result` with its account type, the rule that decided it and `user_type`."""
-    return result._replace(
-        account_type=account_type, account_type_rule=rule, user_type=account_type)
+    """Return `result` with its account type, the rule that decided it and `user_type`.
+
+    Built by slicing rather than `_replace`, which costs twice as much per event.
+    """
+    return Normalized(*result[:_ACCOUNT_TYPE], account_type, rule,
+                      *result[_ACCOUNT_TYPE + 2:_USER_TYPE], account_type,
+                      *result[_USER_TYPE + 1:])

@@ -223,3 +223,18 @@ def test_shipped_defaults_put_high_privilege_first_and_describe_every_row(engine
 def test_the_local_file_ships_with_a_header_only():
     text = (ROOT / "lookups" / rules.LOCAL_RULES).read_text().strip()
     assert text == HEADER
+
+
+@pytest.mark.parametrize("count", [rules.TRIGRAM_INDEX_MIN, rules.TRIGRAM_INDEX_MIN + 500])
+def test_general_wildcards_keep_first_match_order_indexed_or_not(count):
+    globs = [rules.Rule(f"g:{i}", "*", "*", "user_agent", "wildcard", f"*tool-{i}/*",
+                        "Service-Account", "") for i in range(count)]
+    short = rules.Rule("short", "*", "*", "user_agent", "wildcard", "*x*z*", "High-Privilege", "")
+    loaded = RuleSet([*globs[:5], short, *globs[5:]])
+    assert loaded.classify("AWS", "user", "p", "", "", "Tool-7/1.0 (x-tool-3/2)") == (
+        "Service-Account", "g:3")
+    assert loaded.classify("AWS", "user", "p", "", "", "xyz tool-9/") == ("High-Privilege",
+                                                                         "short")
+    assert loaded.classify("AWS", "user", "p", "", "", f"tool-{count - 1}/") == (
+        "Service-Account", f"g:{count - 1}")
+    assert loaded.classify("AWS", "user", "p", "", "", "tool-1") == ("Standard-User", "default")
