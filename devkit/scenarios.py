@@ -1,0 +1,205 @@
+"""Raw vendor records for scenarios: what each platform writes when a principal acts.
+
+Each function returns the record(s) one call leaves in that platform's audit log, in the
+vendor's own JSON shape, at a given epoch time: CloudTrail records (Secrets Manager,
+Parameter Store), Cloud Audit Log entries (Secret Manager), Key Vault AuditEvent
+records, and Vault audit request and response lines. The tests of the analytics'
+behaviour table and the sample files under samples/ are built from them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Dict, List, Optional, Sequence, Tuple
+
+DAY = 86400
+START = 1780390800  # 2026-06-02T09:00:00Z, a Tuesday morning
+ACCOUNT = "111122223333"
+REGION = "eu-west-1"
+
+
+def iso(epoch: float, nanoseconds: bool = False) -> str:
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch))
+    if nanoseconds:
+        return f"{text}.{int(epoch % 1 * 1e9):09d}Z"
+    return text + "Z"
+
+
+def _uuid(*parts: object) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(map(str, parts))))
+
+
+# -- AWS CloudTrail --------------------------------------------------------------------
+
+
+def aws_user(name: str, account: str = ACCOUNT) -> dict:
+    return {"type": "IAMUser", "principalId": "AIDA" + _uuid(name)[:16].upper().replace("-", "X"),
+            "arn": f"arn:aws:iam::{account}:user/{name}", "accountId": account,
+            "accessKeyId": "AKIA" + _uuid("key", name)[:16].upper().replace("-", "X"),
+            "userName": name}
+
+
+def aws_role(role: str, session: str, account: str = ACCOUNT, path: str = "") -> dict:
+    role_id = "AROA" + _uuid(role)[:17].upper().replace("-", "X")
+    return {"type": "AssumedRole", "principalId": f"{role_id}:{session}",
+            "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session}", "accountId": account,
+            "accessKeyId": "ASIA" + _uuid("key", role, session)[:16].upper().replace("-", "X"),
+            "sessionContext": {
+                "sessionIssuer": {"type": "Role", "principalId": role_id, "accountId": account,
+                                  "arn": f"arn:aws:iam::{account}:role/{path}{role}",
+                                  "userName": role},
+                "attributes": {"creationDate": "2026-06-02T08:00:00Z",
+                               "mfaAuthenticated": "false"}}}
+
+
+def aws_sso(permission_set: str, person: str, account: str = ACCOUNT) -> dict:
+    role = f"AWSReservedSSO_{permission_set}_{_uuid(permission_set)[:16].replace('-', '')}"
+    return aws_role(role, person, account, path=f"aws-reserved/sso.amazonaws.com/{REGION}/")
+
+
+def aws_call(at: float, identity: dict, event_name: str, parameters: Optional[dict] = None,
+             source: str = "secretsmanager.amazonaws.com", error: Optional[str] = None,
+             ip: str = "203.0.113.10", agent: str = "aws-cli/2.17.0 Python/3.12.4",
+             region: str = REGION, recipient: str = ACCOUNT) -> dict:
+    record = {
+        "eventVersion": "1.10", "userIdentity": identity, "eventTime": iso(at),
+        "eventSource": source, "eventName": event_name, "awsRegion": region,
+        "sourceIPAddress": ip, "userAgent": agent, "requestParameters": parameters,
+        "responseElements": None, "requestID": _uuid("req", at, event_name, repr(parameters)),
+        "eventID": _uuid("evt", at, event_name, repr(parameters), repr(identity)),
+        "readOnly": event_name.startswith(("Get", "List", "Describe", "BatchGet")),
+        "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": recipient,
+        "eventCategory": "Management",
+        "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
+                       "clientProvidedHostHeader": f"{source.split('.')[0]}.{region}"
+                                                   ".amazonaws.com"},
+    }
+    if error:
+        record["errorCode"] = error
+        record["errorMessage"] = f"User is not authorized to perform: {event_name}"
+    return record
+
+
+def secret_arn(name: str, account: str = ACCOUNT, region: str = REGION) -> str:
+    suffix = _uuid("suffix", name).replace("-", "")[:6]
+    return f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-{suffix}"
+
+
+def aws_get_secret(at: float, identity: dict, name: str, **options) -> dict:
+    return aws_call(at, identity, "GetSecretValue", {"secretId": secret_arn(name)}, **options)
+
+
+def aws_batch_get(at: float, identity: dict, names: Sequence[str], **options) -> List[dict]:
+    """BatchGetSecretValue, and the GetSecretValue entry AWS writes for each secret."""
+    batch = aws_call(at, identity, "BatchGetSecretValue",
+                     {"secretIdList": [secret_arn(n) for n in names]}, **options)
+    return [batch, *(aws_get_secret(at, identity, n, **options) for n in names)]
+
+
+# -- GCP Cloud Audit Logs --------------------------------------------------------------
+
+SECRET_MANAGER = "google.cloud.secretmanager.v1.SecretManagerService"
+
+
+def gcp_call(at: float, principal: str, method: str, resource: str, status: int = 0,
+             ip: str = "198.51.100.20",
+             agent: str = "google-api-go-client/0.5 grpc-go/1.64.0,gzip(gfe)") -> dict:
+    project = resource.split("/")[1]
+    entry = {
+        "insertId": _uuid("gcp", at, method, resource)[:12],
+        "logName": f"projects/{project}/logs/cloudaudit.googleapis.com%2Fdata_access",
+        "protoPayload": {
+            "@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+            "authenticationInfo": {"principalEmail": principal},
+            "authorizationInfo": [{"granted": status == 0, "resource": resource,
+                                   "permission": "secretmanager.versions.access"}],
+            "methodName": f"{SECRET_MANAGER}.{method}", "resourceName": resource,
+            "requestMetadata": {"callerIp": ip, "callerSuppliedUserAgent": agent},
+            "serviceName": "secretmanager.googleapis.com", "status": {},
+        },
+        "receiveTimestamp": iso(at + 0.3, nanoseconds=True),
+        "resource": {"type": "audited_resource",
+                     "labels": {"project_id": project, "service": "secretmanager.googleapis.com",
+                                "method": f"{SECRET_MANAGER}.{method}"}},
+        "severity": "INFO" if status == 0 else "ERROR",
+        "timestamp": iso(at, nanoseconds=True),
+    }
+    if status:
+        entry["protoPayload"]["status"] = {"code": status, "message": "PERMISSION_DENIED"}
+    return entry
+
+
+def gcp_access(at: float, principal: str, project: str, secret: str, **options) -> dict:
+    return gcp_call(at, principal, "AccessSecretVersion",
+                    f"projects/{project}/secrets/{secret}/versions/latest", **options)
+
+
+def gcp_list(at: float, principal: str, project: str, **options) -> dict:
+    return gcp_call(at, principal, "ListSecrets", f"projects/{project}", **options)
+
+
+# -- Azure Key Vault AuditEvent --------------------------------------------------------
+
+
+def azure_call(at: float, claims: Dict[str, str], operation: str, vault: str,
+               secret: str = "", status: int = 200, ip: str = "192.0.2.30",
+               agent: str = "azsdk-python-keyvault-secrets/4.8.0 Python/3.11.9") -> dict:
+    object_id = f"https://{vault}.vault.azure.net/secrets" + (f"/{secret}" if secret else "")
+    return {
+        "time": iso(at, nanoseconds=True),
+        "resourceId": "/SUBSCRIPTIONS/0F0E0D0C-1111-2222-3333-444455556666/RESOURCEGROUPS/"
+                      f"RG-SECRETS/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{vault.upper()}",
+        "operationName": operation, "operationVersion": "7.4", "category": "AuditEvent",
+        "resultType": "Success", "resultSignature": {200: "OK", 401: "Unauthorized",
+                                                     403: "Forbidden"}.get(status, str(status)),
+        "resultDescription": "", "durationMs": "21", "callerIpAddress": ip,
+        "correlationId": _uuid("azure", at, operation, secret),
+        "identity": {"claim": claims},
+        "properties": {"id": object_id, "clientInfo": agent, "httpStatusCode": status,
+                       "requestUri": f"{object_id}?api-version=7.4",
+                       "isAccessPolicyMatch": status < 400, "tlsVersion": "TLS1_2"},
+    }
+
+
+def azure_app(object_id: str, app_id: str, tenant: str = "72f988bf-0000-4000-8000-2d7cd011db47"
+              ) -> Dict[str, str]:
+    return {"oid": object_id, "appid": app_id, "tid": tenant}
+
+
+def azure_person(upn: str, object_id: str,
+                 tenant: str = "72f988bf-0000-4000-8000-2d7cd011db47") -> Dict[str, str]:
+    return {"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": upn,
+            "http://schemas.microsoft.com/identity/claims/objectidentifier": object_id,
+            "appid": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "tid": tenant}
+
+
+# -- HashiCorp Vault audit device ------------------------------------------------------
+
+
+def vault_call(at: float, display_name: str, operation: str, path: str,
+               policies: Sequence[str] = ("default",), error: Optional[str] = None,
+               mount_type: str = "kv", ip: str = "10.20.0.15",
+               entity: Optional[str] = None) -> Tuple[dict, dict]:
+    """The request line and the response line Vault writes for one call."""
+    token = "hmac-sha256:" + _uuid("token", display_name).replace("-", "") * 2
+    auth = {"client_token": token, "accessor": "hmac-sha256:" + _uuid("acc", display_name)
+            .replace("-", "") * 2, "display_name": display_name, "policies": list(policies),
+            "token_policies": list(policies), "metadata": {"role": display_name},
+            "entity_id": entity or _uuid("entity", display_name), "token_type": "service",
+            "token_ttl": 3600}
+    request = {"id": _uuid("vault", at, path, operation), "operation": operation,
+               "mount_type": mount_type, "mount_point": path.split("/")[0] + "/",
+               "client_token": token, "client_token_accessor": auth["accessor"],
+               "namespace": {"id": "root"}, "path": path, "remote_address": ip}
+    request_line = {"time": iso(at, nanoseconds=True), "type": "request", "auth": auth,
+                    "request": request}
+    response_line = {"time": iso(at + 0.004, nanoseconds=True), "type": "response",
+                     "auth": auth, "request": request,
+                     "response": {"mount_type": mount_type, "data": {
+                         "data": {"value": "hmac-sha256:" + _uuid("v", path).replace("-", "")}}}}
+    if error:
+        request_line["error"] = "permission denied"
+        response_line["error"] = "1 error occurred:\n\t* permission denied\n\n"
+        response_line["response"] = {"mount_type": mount_type}
+    return request_line, response_line

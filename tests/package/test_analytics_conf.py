@@ -1,0 +1,267 @@
+"""The analytics as conf files: saved searches, macros, lookups, dashboard (checked statically).
+
+No Splunk server runs here, so the SPL is checked for what can go wrong without one:
+undefined macros, lookups or commands, unbalanced quotes and brackets, bad schedules,
+thresholds that are not macros, and a replay that strays from the searches' steps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from croniter import croniter
+
+from devkit import analytics
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ("Cloud Secrets - Unusual Volume of Secret Reads - Rule",
+         "Cloud Secrets - Secret Store Enumeration - Rule")
+BASELINE = "Cloud Secrets - Baseline - Build"
+SEARCHES = (*RULES, BASELINE)
+SPL_COMMANDS = {"search", "stats", "eval", "lookup", "where", "table", "sort", "streamstats",
+                "bin", "dedup", "inputlookup", "outputlookup", "fields", "timechart", "head",
+                "eventstats", "rename"}
+SOURCE_DEFAULTS = {
+    "cloud_secrets_aws_sources": "sourcetype=aws:cloudtrail",
+    "cloud_secrets_gcp_sources":
+        "(sourcetype=google:gcp:pubsub:message OR sourcetype=google:gcp:pubsub:audit:*)",
+    "cloud_secrets_azure_sources": "(sourcetype=mscs:azure:eventhub OR "
+                                   "sourcetype=azure:monitor:resource OR "
+                                   "sourcetype=azure:monitor:activity)",
+    "cloud_secrets_vault_sources": "sourcetype=hashicorp_vault_audit_log",
+}
+
+
+@pytest.fixture(scope="module")
+def confs(conf):
+    parsed = {name: conf(ROOT / "default" / f"{name}.conf")
+              for name in ("savedsearches", "macros", "transforms", "commands", "searchbnf",
+                           "app")}
+    for settings in parsed["savedsearches"].values():
+        # The conf parser keeps "\" line continuations; Splunk joins the lines.
+        settings["search"] = re.sub(r"\\\n\s*", " ", settings["search"])
+    return parsed
+
+
+def filter_macro(stanza: str) -> str:
+    """`Cloud Secrets - Secret Store Enumeration - Rule` -> its filter macro's name."""
+    stem = stanza.removesuffix(" - Rule")
+    return re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") + "_filter"
+
+
+def segments(spl: str):
+    """The pipeline's segments, splitting on | outside quotes, brackets and backticks."""
+    parts, current, quote, depth = [], "", None, 0
+    for char in spl:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "\"`":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += char
+    parts.append(current.strip())
+    return parts
+
+
+def macros_used(spl: str):
+    return set(re.findall(r"`([A-Za-z0-9_]+)(?:\([^`]*\))?`", spl))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "default").glob("*.conf")))
+def test_every_conf_file_parses(conf, name):
+    assert conf(ROOT / "default" / name)
+
+
+def test_default_meta_parses_and_exports(conf):
+    meta = conf(ROOT / "app" / "metadata" / "default.meta")
+    for kind in ("commands", "lookups", "macros", "savedsearches", "views"):
+        assert meta[kind]["export"] == "system"
+    assert meta["savedsearches/default"]["export"] == "none"
+
+
+@pytest.mark.parametrize("stanza", SEARCHES)
+def test_searches_are_well_formed(confs, stanza):
+    spl = confs["savedsearches"][stanza]["search"]
+    assert "\\" not in spl and spl.count('"') % 2 == 0 and spl.count("`") % 2 == 0
+    assert spl.count("(") == spl.count(")") and spl.count("[") == spl.count("]")
+    pipeline = segments(spl)
+    assert pipeline[0] == "`cloud_secrets_sources`" and pipeline[1] == "cloudsecrets"
+    for segment in pipeline[1:]:
+        first = segment.split()[0]
+        assert first.startswith("`") or first in SPL_COMMANDS | set(confs["commands"]), segment
+
+
+@pytest.mark.parametrize("stanza", SEARCHES)
+def test_searches_use_only_defined_macros_and_lookups(confs, stanza):
+    spl = confs["savedsearches"][stanza]["search"]
+    assert macros_used(spl) <= set(confs["macros"])
+    lookups = set(re.findall(r"(?:input|output)?lookup(?:\s+append=\w+)?\s+(\w+)", spl))
+    assert lookups <= set(confs["transforms"])
+    assert bool(lookups) == (stanza != RULES[1])  # enumeration needs no baseline
+    for name in lookups:
+        assert (ROOT / "lookups" / confs["transforms"][name]["filename"]).is_file()
+
+
+@pytest.mark.parametrize("stanza", RULES)
+def test_rules_end_with_their_filter_macro(confs, stanza):
+    spl = confs["savedsearches"][stanza]["search"]
+    assert segments(spl)[-1] == f"`{filter_macro(stanza)}`"
+    assert confs["macros"][filter_macro(stanza)]["definition"] == "search *"
+
+
+def test_the_baseline_filters_what_it_learns_before_writing(confs):
+    pipeline = segments(confs["savedsearches"][BASELINE]["search"])
+    position = pipeline.index(f"`{filter_macro(BASELINE)}`")
+    assert position < pipeline.index("outputlookup cloud_secrets_baseline_history")
+    assert pipeline[-1] == "outputlookup cloud_secrets_baseline"
+
+
+@pytest.mark.parametrize("stanza", SEARCHES)
+def test_schedule_and_dispatch(confs, stanza):
+    settings = confs["savedsearches"][stanza]
+    assert settings["disabled"] == "1" and settings["enableSched"] == "1"
+    assert croniter.is_valid(settings["cron_schedule"])
+    assert settings["schedule_window"] == "auto"
+    for key in ("dispatch.earliest_time", "dispatch.latest_time"):
+        assert re.fullmatch(r"-?\d*[smhdw]?@?[smhdw]?|@[smhdw]|now", settings[key]), key
+    assert not settings["dispatch.earliest_time"].startswith("rt")
+
+
+@pytest.mark.parametrize("stanza", RULES)
+def test_rules_follow_es_content_update_conventions(confs, stanza):
+    settings = confs["savedsearches"][stanza]
+    assert (settings["alert.suppress"], settings["alert.suppress.fields"]) == ("1", "principal")
+    assert re.fullmatch(r"\d+[smh]", settings["alert.suppress.period"])
+    risk = json.loads(settings["action.risk.param._risk"])
+    assert {"risk_object_field": "principal", "risk_object_type": "user"}.items() <= risk[0].items()
+    assert 1 <= risk[0]["risk_score"] <= 100
+    assert risk[1] == {"threat_object_field": "src", "threat_object_type": "ip_address"}
+    annotations = json.loads(settings["action.correlationsearch.annotations"])
+    assert annotations["mitre_attack"] == ["T1555.006"]
+    assert settings["action.notable"] == "1" and settings["action.risk"] == "1"
+    for key in ("rule_title", "rule_description", "security_domain", "severity", "nes_fields",
+                "drilldown_search"):
+        assert settings[f"action.notable.param.{key}"]
+
+
+@pytest.mark.parametrize("stanza", RULES)
+def test_result_rows_hold_what_an_analyst_needs(confs, stanza):
+    settings = confs["savedsearches"][stanza]
+    table = next(s for s in segments(settings["search"]) if s.startswith("table "))
+    columns = set(table.split()[1:])
+    assert {"principal", "account_type", "platform", "vendor_product", "count",
+            "distinct_secrets", "sample_secrets", "src", "user_agent", "firstTime", "lastTime",
+            "reason"} <= columns
+    messages = " ".join(settings[k] for k in settings if k.startswith(("action.risk.param._risk_m",
+                                                                         "action.notable.param.")))
+    tokens = set(re.findall(r"\$(\w+)\$", messages)) - {"info_min_time", "info_max_time"}
+    assert tokens <= columns
+
+
+@pytest.mark.parametrize("shape", analytics.SHAPES, ids=[s.analytic for s in analytics.SHAPES])
+def test_thresholds_are_macros_used_exactly_as_the_replay_uses_them(confs, shape):
+    spl = confs["savedsearches"][shape.stanza]["search"]
+    used = {m for m in macros_used(spl) if m in analytics.THRESHOLD_MACROS.values()}
+    assert used == set(shape.thresholds)
+    # No literal threshold hides in the SPL: comparisons are with macros or 0/1 flags.
+    literals = re.findall(r"(?:>=|<=|>|<|=)\s*(\d+(?:\.\d+)?)\b", spl)
+    assert set(literals) <= {"0", "1"}, literals
+    for macro in shape.thresholds:
+        definition = confs["macros"][macro]["definition"]
+        assert re.fullmatch(r"\d+(\.\d+)?[smhd]?", definition), macro
+
+
+@pytest.mark.parametrize("shape", analytics.SHAPES, ids=[s.analytic for s in analytics.SHAPES])
+def test_replay_follows_the_same_spl_steps(confs, shape):
+    settings = confs["savedsearches"][shape.stanza]
+    spl = settings["search"]
+    final_stats = [s for s in segments(spl) if s.startswith("stats ")][-1]
+    assert final_stats.endswith("by " + " ".join(shape.group_by))
+    assert f"dc({shape.distinct})" in spl and "count(" not in final_stats.replace("count ", "")
+    if shape.window_group_by:
+        streamstats = next(s for s in segments(spl) if s.startswith("streamstats "))
+        assert f"time_window={shape.window}" in streamstats
+        assert streamstats.endswith("by " + " ".join(shape.window_group_by))
+        assert "sort 0 _time" in segments(spl)
+    else:
+        window = f"{settings['dispatch.earliest_time']}..{settings['dispatch.latest_time']}"
+        assert window == shape.window  # one clock hour, as the replay groups events
+
+
+def test_replay_thresholds_come_from_macros_conf(confs):
+    macros = {name: settings["definition"] for name, settings in confs["macros"].items()}
+    thresholds = analytics.Thresholds.from_macros(macros)
+    assert thresholds.enumeration_window == analytics.span_seconds(
+        macros["cloud_secrets_enumeration_window"])
+    assert thresholds.volume_min_distinct == int(macros["cloud_secrets_volume_min_distinct"])
+    with pytest.raises(KeyError, match="cloud_secrets_enumeration_burst_min"):
+        analytics.Thresholds.from_macros({k: v for k, v in macros.items()
+                                          if k != "cloud_secrets_enumeration_burst_min"})
+
+
+def test_source_macros_and_descriptions(confs):
+    macros = confs["macros"]
+    for name, definition in SOURCE_DEFAULTS.items():
+        assert macros[name]["definition"] == definition
+        assert f"`{name}`" in macros["cloud_secrets_sources"]["definition"]
+    assert all(settings.get("description") for settings in macros.values())
+
+
+def test_lookups_ship_with_headers(confs):
+    for name, settings in confs["transforms"].items():
+        path = ROOT / "lookups" / settings["filename"]
+        header = path.read_text().splitlines()[0]
+        assert header and "," in header, name
+    for name in ("cloud_secrets_baseline", "cloud_secrets_baseline_history"):
+        path = ROOT / "lookups" / confs["transforms"][name]["filename"]
+        assert len(path.read_text().splitlines()) == 1  # a header only
+
+
+def test_baseline_columns_are_what_the_rule_and_replay_read(confs):
+    header = (ROOT / "lookups" / "cloud_secrets_baseline.csv").read_text().split()[0].split(",")
+    rule = confs["savedsearches"][RULES[0]]["search"]
+    looked_up = next(s for s in segments(rule) if s.startswith("lookup cloud_secrets_baseline"))
+    looked_up = looked_up.split(" OUTPUT ")[1]
+    assert {w for w in looked_up.split() if w not in ("AS",) and not w.startswith("baseline_")
+            } <= set(header)
+    written = next(s for s in segments(confs["savedsearches"][BASELINE]["search"])
+                   if s.startswith("table "))
+    assert written.split()[1:] == header
+
+
+def test_dashboard_panels_read_the_same_macros():
+    view = ElementTree.parse(ROOT / "default/data/ui/views/cloud_secrets_overview.xml").getroot()
+    assert view.tag == "form" and view.get("version") == "1.1"
+    base = view.find("search")
+    assert "`cloud_secrets_sources` | cloudsecrets" in base.find("query").text
+    panels = view.findall(".//panel")
+    assert len(panels) >= 6
+    bases = [p.find(".//search").get("base") for p in panels]
+    assert bases.count(base.get("id")) == len(panels) - 1  # all but the fired-alerts panel
+    titles = " ".join(p.find("title").text for p in panels)
+    for words in ("over time by platform", "account type", "baseline", "First-seen", "Denied",
+                  "alerts"):
+        assert words in titles
+    nav = ElementTree.parse(ROOT / "default/data/ui/nav/default.xml").getroot()
+    assert nav.find("view").get("name") == "cloud_secrets_overview"
+
+
+def test_command_and_search_help(confs):
+    command = confs["commands"]["cloudsecrets"]
+    assert (command["chunked"], command["filename"], command["python.version"]) == (
+        "true", "cloudsecrets.py", "python3")
+    assert [v.strip() for v in command["python.required"].split(",")] == ["3.9", "3.13"]
+    help_ = confs["searchbnf"]["cloudsecrets-command"]
+    assert help_["syntax"] == "cloudsecrets" and help_["usage"] == "public"
+    assert "cloudsecrets" in help_["example1"] and help_["description"]
