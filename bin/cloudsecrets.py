@@ -150,18 +150,31 @@ class CloudSecretsCommand(StreamingCommand):
             return None
         match = SearchCommand._header.match(header.decode("utf-8", "replace"))
         if match is None:
-            raise RuntimeError(f"Failed to parse transport header: {header[:80]!r}")
+            self._broken_stream(f"Failed to parse transport header: {header[:80]!r}")
         metadata_length, body_length = (int(n) for n in match.groups())
         if metadata_length > MAX_CHUNK_BYTES or body_length > MAX_CHUNK_BYTES:
-            raise RuntimeError(f"Chunk too large: {metadata_length} + {body_length} bytes")
+            self._broken_stream(f"Chunk too large: {metadata_length} + {body_length} bytes")
         metadata = istream.read(metadata_length)
         if len(metadata) != metadata_length:
-            raise RuntimeError("Input ended inside a chunk's metadata")
-        metadata = MetadataDecoder().decode(metadata.decode("utf-8"))
+            self._broken_stream("Input ended inside a chunk's metadata")
+        try:
+            metadata = MetadataDecoder().decode(metadata.decode("utf-8"))
+        except ValueError as error:
+            self._broken_stream(f"Chunk metadata is not JSON: {error}")
         body = istream.read(body_length) if body_length else b""
         if len(body) != body_length:
-            raise RuntimeError(f"Input ended inside a chunk: {len(body)} of {body_length} bytes")
+            self._broken_stream(f"Input ended inside a chunk: {len(body)} of {body_length} bytes")
         return metadata, body.decode("utf-8", self._body_errors)
 
+    def _broken_stream(self, message):
+        """Stop on a broken stream, answering with the error if splunkd still listens.
+
+        splunklib answers an error with a final chunk only when the current exchange has
+        not been answered yet; after a complete exchange it would only log the error.
+        """
+        writer = getattr(self, "_record_writer", None)
+        if writer is not None:
+            writer.is_flushed = False
+        raise RuntimeError(message)
 
 dispatch(CloudSecretsCommand, sys.argv, sys.stdin, sys.stdout, __name__)

@@ -258,9 +258,12 @@ def soak(app_dir: Path, total: int, chunk_size: int, garbage: float) -> int:
         run.exchange(encode(events, run.required, number == chunks - 1), size)
         sent += size
     peak, returncode = run.close()
+    rss = [(r or 0) / 1024 for r in run.rss_after_chunk]
     print(f"  records in {sent:,}, out {run.records_out:,}, lost {sent - run.records_out:,}; "
           f"{run.elapsed:.1f} s in the command ({sent / run.elapsed:,.0f} records/s); "
           f"peak RSS {(peak or 0) / 1024:.0f} MB; exit status {returncode}")
+    print(f"  RSS after the first, middle and last chunk: {rss[0]:.0f}, "
+          f"{rss[len(rss) // 2]:.0f}, {rss[-1]:.0f} MB")
     return 0 if run.records_out == sent and returncode == 0 else 1
 
 

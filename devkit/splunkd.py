@@ -18,6 +18,8 @@ command cannot hang a test, the replay or the benchmark.
 from __future__ import annotations
 
 import contextlib
+import copy
+import io
 import os
 import subprocess
 import sys
@@ -195,14 +197,11 @@ def replay_recording(script: Path, recording: bytes, command: str = "cloudsecret
     The getinfo chunk's `searchinfo.command` and `args` are replaced (the recording was
     made for another command). Returns the result and the records sent per chunk.
     """
-    import io
-    import json
-
     stream = io.BytesIO(recording)
     first = scp.read_chunk(stream)
     if first is None:
         raise ProtocolError("empty recording")
-    metadata = json.loads(json.dumps(first[0]))
+    metadata = copy.deepcopy(first[0])
     metadata["searchinfo"]["command"] = command
     metadata["searchinfo"]["args"] = list(args)
     metadata["searchinfo"]["raw_args"] = list(args)

@@ -144,7 +144,9 @@ def secret_name(secret_id: str) -> str:
     very ambiguity.
     """
     match = _SECRET_ARN.match(secret_id)
-    return _RANDOM_SUFFIX.sub("", match.group(3)) if match else secret_id
+    if not match:
+        return secret_id
+    return _RANDOM_SUFFIX.sub("", match.group(3)) or match.group(3)
 
 
 def _arn_account(arn: str) -> str:

@@ -11,7 +11,8 @@ Input shapes handled:
 - all-fields mode (no `_chunked_idx`, as in recordings of other commands): the reply
   repeats every input cell as it came, then the output fields; input columns named like
   an output field (a `user` alias from an add-on) are replaced;
-- NUL characters, which Python 3.9's csv module rejects, and field values of any size.
+- NUL characters, which Python 3.9's csv module rejects, carriage returns that a
+  writer left unquoted, and field values of any size.
 
 Each record yields exactly one reply row, in order. A record that cannot be normalized
 gets platform Unknown and its cells back; nothing is dropped, reordered or duplicated.
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from operator import itemgetter
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple
 
 from .engine import Engine
 from .fields import decode_multivalue, encode_multivalue, lowercase_keys
@@ -39,9 +41,9 @@ OUTPUT_MV = tuple(MV_PREFIX + name for name in OUTPUT_FIELDS)
 _SECRET = OUTPUT_FIELDS.index("secret")
 _OBJECT = OUTPUT_FIELDS.index("object")
 _NO_MV = ("",) * len(OUTPUT_FIELDS)
-# Unicode noncharacters: never in real text, so they can stand in for NUL while the csv
-# module reads the body, and be turned back afterwards.
-_NUL_STAND_INS = tuple(chr(code) for code in range(0xFDD0, 0xFDF0))
+# Unicode noncharacters: never in real text, so they can stand in for characters the csv
+# module cannot read while it reads the body, and be turned back afterwards.
+_STAND_INS = tuple(chr(code) for code in range(0xFDD0, 0xFDF0))
 
 
 def _cell_getter(positions: Sequence[int]) -> Callable[[list], tuple]:
@@ -120,12 +122,12 @@ class ChunkProcessor:
         """Return the reply body (CSV text, "" for no records) and its record count."""
         if not body:
             return "", 0
-        stand_in = _nul_stand_in(body) if "\x00" in body else None
-        if stand_in is not None:
-            body = body.replace("\x00", stand_in)
+        body, restore = _stand_in_for_unreadable(body)
         reader = csv.reader(_lines(body))
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        # A value holding a carriage return must be quoted when it is written back.
+        quoting = csv.QUOTE_ALL if "\r" in restore.values() else csv.QUOTE_MINIMAL
+        writer = csv.writer(out, lineterminator="\r\n", quoting=quoting)
         count = 0
         try:
             header = next(reader, None)
@@ -152,7 +154,30 @@ class ChunkProcessor:
         if not count:
             return "", 0
         text = out.getvalue()
-        return (text.replace(stand_in, "\x00") if stand_in is not None else text), count
+        for stand_in, original in restore.items():
+            text = text.replace(stand_in, original)
+        return text, count
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _stand_in_for_unreadable(body: str) -> Tuple[str, Dict[str, str]]:
+    """Swap out what the csv module cannot read: NUL (Python 3.9) and a lone carriage
+    return in an unquoted value. Returns the body and {stand-in: original}."""
+    restore: Dict[str, str] = {}
+    candidates = (c for c in _STAND_INS if c not in body)
+    if "\x00" in body:
+        stand_in = next(candidates, None)
+        if stand_in is not None:
+            body = body.replace("\x00", stand_in)
+            restore[stand_in] = "\x00"
+    if "\r" in body and _LONE_CR.search(body):
+        stand_in = next(candidates, None)
+        if stand_in is not None:
+            body = _LONE_CR.sub(stand_in, body)
+            restore[stand_in] = "\r"
+    return body, restore
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -170,10 +195,3 @@ def _lines(text: str) -> Iterator[str]:
             return
         yield text[start:end + 1]
         start = end + 1
-
-
-def _nul_stand_in(body: str) -> Optional[str]:
-    for candidate in _NUL_STAND_INS:
-        if candidate not in body:
-            return candidate
-    return None  # 32 noncharacters all present: leave the NULs to the csv module

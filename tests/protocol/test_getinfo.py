@@ -39,6 +39,13 @@ BROKEN_RULES = [
      "cloud_secrets_account_rules_local.csv, row 3: regex \"a(b\" does not compile"),
     ("catastrophic regex", HEADER + "\n*,*,user_agent,regex,(x+)+y,High-Privilege,d",
      "cloud_secrets_account_rules_local.csv, row 2: regex \"(x+)+y\" is refused"),
+    ("duplicate header", HEADER + ",account_type\n*,*,principal,wildcard,x,Standard-User,d,x",
+     "cloud_secrets_account_rules_local.csv, row 1: duplicate column account_type"),
+    ("empty pattern", HEADER + "\n*,*,principal,wildcard,x,Standard-User,d\n"
+                               "*,*,principal,wildcard,,Standard-User,d",
+     "cloud_secrets_account_rules_local.csv, row 3: empty pattern"),
+    ("unknown platform", HEADER + "\nOCI,*,principal,wildcard,x,Standard-User,d",
+     'cloud_secrets_account_rules_local.csv, row 2: unknown platform "OCI"'),
 ]
 
 

@@ -161,6 +161,9 @@ SECRETS = [
      {"secretId": f"arn:aws:secretsmanager:us-east-1:{OTHER_ACCOUNT}:secret:prod/db-AbCdEf"},
      ("prod/db",), f"aws:{OTHER_ACCOUNT}:us-east-1"),
     ("GetSecretValue", {"secretId": "prod/db"}, ("prod/db",), f"aws:{ACCOUNT}:eu-west-1"),
+    ("GetSecretValue",  # nothing but the suffix: keep it rather than name no secret
+     {"secretId": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:-AbCdEf"}, ("-AbCdEf",),
+     f"aws:{ACCOUNT}:us-east-1"),
     ("GetSecretValue",
      {"secretId": f"arn:aws-cn:secretsmanager:cn-north-1:{ACCOUNT}:secret:a/b-c-12AB3c"},
      ("a/b-c",), f"aws:{ACCOUNT}:cn-north-1"),

@@ -95,3 +95,10 @@ def test_header_order_does_not_matter(processor):
     order = ["_chunked_idx", *reversed(list(AWS_ROW))]
     text, _ = processor.process(body([record], order=order))
     assert rows(text)[0]["principal"] == "arn:aws:iam::1:user/a"
+
+
+def test_lone_carriage_returns_pass_through_quoted(processor):
+    text = "a,b\nx\ry,z\n"  # a writer that left a lone CR unquoted
+    reply_text, count = processor.process(text)
+    assert count == 1 and rows(reply_text)[0]["a"] == "x\ry"
+    assert '"x\ry"' in reply_text
