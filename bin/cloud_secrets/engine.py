@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import List, Mapping, Optional, Tuple
 
 from . import aws, azure, gcp, rules, vault
-from .fields import EventFields, FieldValue, flatten_json, lowercase_keys, parse_json_object
+from .fields import (
+    EventFields,
+    FieldValue,
+    fields_from_record,
+    lowercase_keys,
+    parse_json_object,
+)
 from .schema import UNKNOWN, Normalized, classified
 
 PLATFORM_MODULES = (aws, gcp, azure, vault)
@@ -69,7 +75,7 @@ class Engine:
         parsed = parse_json_object(event.raw())
         if parsed is None:
             return None
-        return self.observe(EventFields(lowercase_keys(flatten_json(parsed))))
+        return self.observe(EventFields(fields_from_record(parsed)))
 
     def classify(self, result: Normalized) -> Normalized:
         """Add account_type and account_type_rule (left empty when there is no principal)."""

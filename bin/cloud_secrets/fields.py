@@ -198,3 +198,8 @@ def flatten_json(record: Mapping) -> Dict[str, FieldValue]:
         else:
             flat[name] = [existing, text]
     return flat
+
+
+def fields_from_record(record: Mapping) -> Dict[str, FieldValue]:
+    """A parsed JSON record as the engine reads an event: Splunk's names, lowercased."""
+    return lowercase_keys(flatten_json(record))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cloud_secrets.fields import flatten_json, lowercase_keys
-
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
 SSO_ROLE = (f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
@@ -20,11 +18,6 @@ def cloudtrail(identity=None, event_name="GetSecretValue", source="secretsmanage
         record["userIdentity"] = identity
     record.update(extra)
     return record
-
-
-@pytest.fixture
-def normalize(engine):
-    return lambda record: engine.normalize(lowercase_keys(flatten_json(record)))
 
 
 PRINCIPALS = [

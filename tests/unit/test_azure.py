@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cloud_secrets.fields import flatten_json, lowercase_keys
-
 RESOURCE = ("/SUBSCRIPTIONS/0F0E0D0C-1111-2222-3333-444455556666/RESOURCEGROUPS/RG/PROVIDERS/"
             "MICROSOFT.KEYVAULT/VAULTS/PRODVAULT")
 URI_UPN = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"
@@ -35,11 +33,6 @@ def activity(operation, caller=None, claims=None, resource_suffix="/secrets/api-
     if claims:
         record["identity"] = {"claims": claims}
     return record
-
-
-@pytest.fixture
-def normalize(engine):
-    return lambda record: engine.normalize(lowercase_keys(flatten_json(record)))
 
 
 AUDIT_OPERATIONS = [

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cloud_secrets.fields import flatten_json, lowercase_keys
-
 SERVICE = "google.cloud.secretmanager.v1.SecretManagerService"
 
 
@@ -20,11 +18,6 @@ def audit_entry(method=f"{SERVICE}.AccessSecretVersion", email="Dev@Example.com"
     proto.update(payload)
     return {"protoPayload": proto, "resource": {"labels": {"project_id": "prod-1"}},
             "logName": "projects/prod-1/logs/cloudaudit.googleapis.com%2Fdata_access"}
-
-
-@pytest.fixture
-def normalize(engine):
-    return lambda record: engine.normalize(lowercase_keys(flatten_json(record)))
 
 
 METHODS = [

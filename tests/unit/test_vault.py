@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cloud_secrets.fields import flatten_json, lowercase_keys
-
 
 def audit(path="secret/data/apps/web/db", operation="read", kind="response", display="approle",
           policies=("default", "web"), mount_type="kv", error=None, **request):
@@ -22,11 +20,6 @@ def audit(path="secret/data/apps/web/db", operation="read", kind="response", dis
     if error:
         entry["error"] = error
     return entry
-
-
-@pytest.fixture
-def normalize(engine):
-    return lambda record: engine.normalize(lowercase_keys(flatten_json(record)))
 
 
 OPERATIONS = [
