@@ -38,7 +38,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 from . import regex_safety, wildcard
 from .schema import ACCOUNT_TYPES, DEFAULT_ACCOUNT_TYPE, DEFAULT_RULE, PLATFORMS, PRINCIPAL_TYPES
@@ -293,9 +293,3 @@ class RuleSet:
             return DEFAULT_ACCOUNT_TYPE, DEFAULT_RULE
         rule = self.rules[best]
         return rule.account_type, rule.source
-
-    def explain(self, platform: str, principal_type: str, principal: str, role: str = "",
-                session: str = "", user_agent: str = "") -> Optional[Rule]:
-        """The rule that decides, or None for the default (for tests and debugging)."""
-        _, source = self._classify(platform, principal_type, principal, role, session, user_agent)
-        return next((r for r in self.rules if r.source == source), None)
