@@ -49,6 +49,8 @@ def read_chunk(stream: BinaryIO) -> Optional[Tuple[dict, bytes]]:
     return json.loads(meta.decode("utf-8")) if meta else {}, body
 
 
+# The command has its own codec (cloud_secrets.fields). This one is kept apart on
+# purpose: the emulator is the tests' oracle, and a shared codec would hide its bugs.
 def encode_multivalue(values: List[str]) -> str:
     return "$" + "$;$".join(v.replace("$", "$$") for v in values) + "$"
 

@@ -22,7 +22,7 @@ Input shapes handled (names as Splunk extracts CloudTrail JSON, any key case):
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from .fields import EventFields, FieldRegistry
 from .schema import Normalized, observed
@@ -235,15 +235,20 @@ def _operation(event: EventFields, service: str, name: str) -> Tuple[str, str]:
     return SERVICE_NAMES.get(service, f"AWS {service}" if service else "AWS"), "none"
 
 
-def _secrets(event: EventFields, vendor_product: str) -> Tuple[str, ...]:
+def _secret_ids(event: EventFields, vendor_product: str) -> List[str]:
+    """The secrets a call names, as logged (read once: the names and the store use them)."""
     if vendor_product == SECRETS_MANAGER:
-        ids = event.values(SECRET_ID_LIST) or event.values(SECRET_ID) or event.values(NAME)
-        return tuple(dict.fromkeys(secret_name(i) for i in ids))
+        return event.values(SECRET_ID_LIST) or event.values(SECRET_ID) or event.values(NAME)
     if vendor_product == PARAMETER_STORE:
-        names = (event.values(NAMES) or event.values(NAME) or event.values(RESOURCE_ID)
-                 or event.values(PATH))
-        return tuple(dict.fromkeys(names))
-    return ()
+        return (event.values(NAMES) or event.values(NAME) or event.values(RESOURCE_ID)
+                or event.values(PATH))
+    return []
+
+
+def _secrets(secret_ids: List[str], vendor_product: str) -> Tuple[str, ...]:
+    if vendor_product == SECRETS_MANAGER:
+        return tuple(dict.fromkeys(secret_name(i) for i in secret_ids))
+    return tuple(dict.fromkeys(secret_ids))
 
 
 def _store(secret_ids: list, account: str, region: str) -> str:
@@ -266,10 +271,12 @@ def normalize(event: EventFields) -> Normalized:
     caller = _caller(event)
     recipient = event.get(RECIPIENT_ACCOUNT)
     region = event.get(AWS_REGION)
+    secret_ids = _secret_ids(event, vendor_product)
     secret_store = ""
     if vendor_product in (SECRETS_MANAGER, PARAMETER_STORE):
-        ids = event.values(SECRET_ID_LIST) or event.values(SECRET_ID)
-        secret_store = _store(ids, recipient or (caller.account if caller else ""), region)
+        # Only a Secrets Manager ARN names another store; parameter names never do.
+        arns = secret_ids if vendor_product == SECRETS_MANAGER else []
+        secret_store = _store(arns, recipient or (caller.account if caller else ""), region)
     caller_account = caller.account if caller else ""
     return observed(
         platform=PLATFORM,
@@ -282,7 +289,7 @@ def normalize(event: EventFields) -> Normalized:
         cross_account="true" if caller_account and recipient and caller_account != recipient
         else "false",
         secret_operation=operation,
-        secret=_secrets(event, vendor_product),
+        secret=_secrets(secret_ids, vendor_product),
         secret_store=secret_store,
         action="failure" if event.get(ERROR_CODE) else "success",
         src=event.get(SOURCE_IP),

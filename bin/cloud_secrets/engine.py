@@ -65,7 +65,7 @@ class Engine:
     def observe(event: EventFields) -> Optional[Normalized]:
         """Normalize with the first platform whose markers are present, or None."""
         for prefix in PREFIXES:
-            view = event.at(prefix) if prefix else event
+            view = event.at(prefix)  # the event itself for the root prefix ""
             for module in PLATFORM_MODULES:
                 if module.recognizes(view):
                     return module.normalize(view)
