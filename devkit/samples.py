@@ -32,6 +32,18 @@ Vault (file audit device: a request and a response line per call):
 - attack: a leaked token lists secret/metadata/apps/ and reads 15 secrets in five
   minutes, then is denied 5 times on secret/data/admin/.
   Expected: an Enumeration alert for that token (15 secrets stay below the volume floor).
+
+Beyond the seed (two stories that stay below every volume and enumeration threshold):
+- a quiet principal's first read of a production secret (AWS): the analytics ETL role has
+  read its one warehouse credential at 06:10 every day since Monday 2026-05-25; at 10:17
+  on 06-02 it reads prod/payments/stripe-live-key, which it has never read.
+  Expected: a First Secret Read risk event for the analytics-etl role (its history
+  began eight calendar days before, so it is past its seven days of learning).
+- one person's harvest over two clouds (AWS and GCP): Jordan Reyes signs in through IAM
+  Identity Center and reads 7 production secrets from 11:12, then reads 5 secrets of
+  shop-prod in GCP as Jordan.Reyes@example.com from 11:31, from the same laptop.
+  Expected: one Cross-Cloud Secret Harvesting alert for jordan.reyes@example.com, listing
+  AWS and GCP (7 and 5 distinct secrets stay below every per-platform threshold).
 """
 
 from __future__ import annotations
@@ -58,6 +70,13 @@ EXPECTED_ALERTS = {
     ("enumeration", "7d5c4b3a-2f1e-4d0c-9b8a-6f5e4d3c2b1a"),
     ("enumeration", "token-3f2a9c1e-runner-leak"),
 }
+# The same for the two detections beyond the seed: (analytic, principal or identity).
+EXPECTED_ALERTS_BEYOND_THE_SEED = {
+    ("first_read", "arn:aws:iam::111122223333:role/analytics-etl"),
+    ("cross_cloud", "jordan.reyes@example.com"),
+}
+QUIET_HISTORY_DAYS = 8  # the quiet role's reads start this many days before the story day
+HARVESTER_IP = "198.51.100.77"
 
 
 def aws() -> List[dict]:
@@ -107,7 +126,39 @@ def aws() -> List[dict]:
     records.append(s.aws_call(attack + 8 * MINUTE, leaked, "GetParametersByPath",
                               {"path": "/orders/prod/", "withDecryption": True,
                                "recursive": True}, source="ssm.amazonaws.com", **options))
+    records.extend(quiet_role_first_read())
+    records.extend(harvest_over_two_clouds_aws())
     return sorted(records, key=lambda r: r["eventTime"])
+
+
+def quiet_role_first_read() -> List[dict]:
+    """A week of one daily read, then the first read of a production secret."""
+    etl = s.aws_role("analytics-etl", "i-0c1d2e3f4a5b6c7d8")
+    options = {"ip": "10.0.21.5", "agent": "Boto3/1.34.120 md/Botocore#1.34.120"}
+    morning = START - 9 * HOUR + 6 * HOUR + 10 * MINUTE  # 06:10 on the story day
+    records = [s.aws_get_secret(morning - day * s.DAY, etl, "analytics/warehouse-readonly",
+                                **options) for day in range(QUIET_HISTORY_DAYS + 1)]
+    records.append(s.aws_get_secret(START + HOUR + 17 * MINUTE, etl,
+                                    "prod/payments/stripe-live-key", **options))
+    return records
+
+
+def harvest_over_two_clouds_aws() -> List[dict]:
+    jordan = s.aws_sso("ReadOnlyAccess", "Jordan.Reyes@example.com")
+    names = ["prod/payments/db-password", "prod/payments/stripe-live-key", "prod/web/session-key",
+             "prod/web/db-password", "prod/partners/feed-token", "prod/hr/payroll-api",
+             "prod/ci/signing-key"]
+    return [s.aws_get_secret(START + 2 * HOUR + 12 * MINUTE + i * 41, jordan, name,
+                             ip=HARVESTER_IP, agent="aws-cli/2.17.0 Python/3.12.4 Darwin/23.5.0")
+            for i, name in enumerate(names)]
+
+
+def harvest_over_two_clouds_gcp() -> List[dict]:
+    return [s.gcp_access(START + 2 * HOUR + 31 * MINUTE + i * 47, "Jordan.Reyes@example.com",
+                         "shop-prod", name, ip=HARVESTER_IP,
+                         agent="google-cloud-sdk gcloud/480.0.0 command/gcloud.secrets.versions")
+            for i, name in enumerate(("stripe-secret", "paypal-client", "db-password",
+                                      "signing-key", "jwt-secret"))]
 
 
 def gcp() -> List[dict]:
@@ -133,6 +184,7 @@ def gcp() -> List[dict]:
     for i in range(5):
         records.append(s.gcp_access(attack + 8 * MINUTE + i * 20, runner, "shop-billing",
                                     f"invoice-key-{i}", status=7, **options))
+    records.extend(harvest_over_two_clouds_gcp())
     return sorted(records, key=lambda r: r["timestamp"])
 
 
