@@ -119,9 +119,11 @@ def test_first_read_keeps_its_memory_in_a_kv_store_collection_it_never_empties(c
     writes = [c for c in commands if c.startswith("outputlookup")]
     assert writes == ["outputlookup cloud_secrets_first_read_known override_if_empty=false"]
     assert "inputlookup append=true cloud_secrets_first_read_known" in commands
-    # The write comes before the rows are narrowed to new pairs: every pair is learned,
-    # reads made while the principal is still learning included.
-    assert commands.index(writes[0]) < commands.index("where is_new=1 AND learning=0")
+    # The write comes before the rows are narrowed to new pairs of principals past their
+    # learning period: every pair is learned, reads made while still learning included.
+    narrowing = next(c for c in commands if c.startswith("where distinct_secrets > 0"))
+    assert commands.index(writes[0]) < commands.index(narrowing)
+    assert "`cloud_secrets_first_read_min_days`" in narrowing
 
 
 @pytest.mark.parametrize(("lookup", "fields"), COLLECTIONS.items())
