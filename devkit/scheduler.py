@@ -289,12 +289,14 @@ class Scheduler:
 
     def __init__(self, searches: Sequence[ScheduledSearch], engine: Engine,
                  resolve_time: TimeResolver, tz: str = "UTC",
-                 run_errors: Tuple[type, ...] = ()) -> None:
+                 run_errors: Tuple[type, ...] = (), fatal_errors: Tuple[type, ...] = ()
+                 ) -> None:
         self.searches = list(searches)
         self.engine = engine
         self.resolve_time = resolve_time
         self.tz = tz
         self.run_errors = run_errors  # exceptions that fail one run (the engine's SplError)
+        self.fatal_errors = fatal_errors  # ... and those that stop it all (SplUnsupported)
 
     def window(self, search: ScheduledSearch, now: float
                ) -> Tuple[Optional[float], Optional[float]]:
@@ -354,6 +356,8 @@ class Scheduler:
             rows = self.engine.run(search.spl, visible, now=now, earliest=earliest,
                                    latest=latest, name=search.name)
             triggered = search.is_alert and condition.triggered(rows, now)
+        except self.fatal_errors:
+            raise
         except self.run_errors as error:
             simulation.failures.append((search.name, now, str(error)))
             return
