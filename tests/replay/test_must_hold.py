@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+import pytest
 from replaying import (
     BASELINE,
     ENUMERATION,
@@ -79,16 +80,17 @@ def test_a_burst_across_the_hour_fires_enumeration_once(logs_dir, packaged_app):
 # -- Window edges --------------------------------------------------------------------
 
 
-def test_a_read_exactly_one_window_before_falls_outside_it(logs_dir, packaged_app):
-    # 19 distinct reads in a 10-minute window, plus one exactly 10 minutes before the last.
+@pytest.mark.parametrize(("before", "alerts"), [(10 * MINUTE, True), (10 * MINUTE + 1, False)])
+def test_a_read_exactly_one_window_before_counts(logs_dir, packaged_app, before, alerts):
+    # 18 distinct reads, then a 20th: with the read `before` seconds earlier, 20 distinct
+    # in the 10-minute window only if a read exactly 10 minutes before is inside it
+    # (README, Decisions: the sliding window includes events exactly 10 minutes before).
     last = START + 20 * MINUTE
-    records = DANA.read(last - 10 * MINUTE, "edge") + reads(DANA, 19, last - 9 * MINUTE, 30)
+    records = DANA.read(last - before, "edge") + reads(DANA, 18, last - 9 * MINUTE, 28)
     records += DANA.read(last, "last")
     outcome = replay_records(logs_dir, packaged_app, "AWS", records, searches=[ENUMERATION])
-    assert fired(outcome) == {("enumeration", DANA.principal)}
-    # 19 + "last" is 20 only if "edge" is left out: move "edge" one second later and it
-    # is the 21st in the window; one second earlier changes nothing either way.
-    assert max(number(a["distinct_secrets"]) for a in outcome.alerts) == 20
+    assert fired(outcome) == ({("enumeration", DANA.principal)} if alerts else set())
+    assert all(number(a["distinct_secrets"]) == 20 for a in outcome.alerts)
 
 
 def test_the_volume_rule_counts_clock_hours(logs_dir, packaged_app):

@@ -233,3 +233,17 @@ def test_cron_ticks_follow_the_time_zone_and_the_day_starts_at_local_midnight():
 def test_suppress_period_units():
     assert [scheduler.period_seconds(p, "s") for p in ("60", "1m", "1h", "24h", "1d")] == [
         60, 60, 3600, 86400, 86400]
+
+
+def test_spl_the_engine_cannot_run_stops_the_simulation():
+    class Unsupported(SplError):
+        pass
+
+    class Refusing(EngineDouble):
+        def run(self, spl, events, **kwargs):
+            raise Unsupported("unsupported command 'transaction'")
+
+    searches = scheduler.scheduled_searches({"volume": stanza()})
+    with pytest.raises(Unsupported):
+        Scheduler(searches, Refusing(), resolve, "UTC", run_errors=(SplError,),
+                  fatal_errors=(Unsupported,)).simulate([event(MIDNIGHT + HOUR)])
