@@ -6,7 +6,13 @@ Usage, from the repository root, on a fresh machine:
     python3 build.py                 build the tarball, run AppInspect on it, replay samples/
     python3 build.py test [ARGS]     ruff, then the whole pytest suite (ARGS go to pytest)
     python3 build.py inspect [TGZ]   AppInspect with the cloud tags (default: the last build)
-    python3 build.py replay [--baseline FILE] [--format table|csv|json] FILE...
+    python3 build.py replay [--app DIR] [--baseline FILE] [--lookup NAME=FILE]... [--state DIR]
+                            [--lag SPAN] [--tz ZONE] [--search NAME]...
+                            [--format table|csv|json] [--summary] PATH...
+                                     the app's scheduled searches over vendor logs, offline
+    python3 build.py search [--app DIR] [--lag SPAN] [--tz ZONE] [--earliest T] [--latest T]
+                            [--format table|csv|json] 'SPL' PATH...
+                                     one ad-hoc SPL search over vendor logs
     python3 build.py bench [--soak]  throughput, start-up, rule cost and memory of the command
 
 Only the standard library is imported at the top of this file: every verb first makes
@@ -327,7 +333,7 @@ def verb_build(_args: list[str]) -> int:
     if samples:
         from devkit import replay
 
-        print(f"Replaying {len(samples)} sample files through the packaged command:")
+        print(f"Replaying {len(samples)} sample files: the scheduled searches through the engine")
         status |= replay.main(["--summary", *map(str, samples)], app_dir=app_dir)
     return status
 
@@ -353,6 +359,12 @@ def verb_replay(args: list[str]) -> int:
     return replay.main(args, app_dir=assemble(ROOT / "build"))
 
 
+def verb_search(args: list[str]) -> int:
+    from devkit import adhoc
+
+    return adhoc.main(args, app_dir=assemble(ROOT / "build"))
+
+
 def verb_bench(args: list[str]) -> int:
     from devkit import bench
 
@@ -363,7 +375,8 @@ VERBS = {
     "build": (verb_build, "build the tarball, run AppInspect, replay samples/ (the default)"),
     "test": (verb_test, "ruff, then the whole pytest suite; further arguments go to pytest"),
     "inspect": (verb_inspect, "AppInspect with the cloud tags on TGZ (default: a fresh build)"),
-    "replay": (verb_replay, "replay raw vendor logs through the packaged command (--help)"),
+    "replay": (verb_replay, "the app's scheduled searches over raw vendor logs (--help)"),
+    "search": (verb_search, "one ad-hoc SPL search over raw vendor logs (--help)"),
     "bench": (verb_bench, "benchmark the packaged command (--help)"),
 }
 

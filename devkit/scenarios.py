@@ -5,13 +5,20 @@ vendor's own JSON shape, at a given epoch time: CloudTrail records (Secrets Mana
 Parameter Store), Cloud Audit Log entries (Secret Manager), Key Vault AuditEvent
 records, and Vault audit request and response lines. The tests of the analytics'
 behaviour table and the sample files under samples/ are built from them.
+
+`ACTORS` holds one principal per platform and account type (Standard-User,
+Service-Account, High-Privilege) with the records its reads, listings and denied reads
+leave; `write_logs` writes records the way each platform's pipeline delivers them.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
-from typing import Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 DAY = 86400
 START = 1780390800  # 2026-06-02T09:00:00Z, a Tuesday morning
@@ -203,3 +210,92 @@ def vault_call(at: float, display_name: str, operation: str, path: str,
         response_line["error"] = "1 error occurred:\n\t* permission denied\n\n"
         response_line["response"] = {"mount_type": mount_type}
     return request_line, response_line
+
+
+# -- Actors: one principal per platform and account type --------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """One principal on one platform, and the records its calls leave."""
+
+    platform: str
+    principal: str
+    read: Callable[[float, str], List[dict]]
+    listing: Callable[[float], List[dict]]
+    denied: Callable[[float, str], List[dict]]
+
+
+def aws_actor(identity: dict, principal: str) -> Actor:
+    return Actor("AWS", principal,
+                 lambda t, s: [aws_get_secret(t, identity, f"prod/{s}")],
+                 lambda t: [aws_call(t, identity, "ListSecrets", {"maxResults": 100})],
+                 lambda t, s: [aws_get_secret(t, identity, f"prod/{s}", error="AccessDenied")])
+
+
+def gcp_actor(email: str) -> Actor:
+    return Actor("GCP", email,
+                 lambda t, s: [gcp_access(t, email, "prod-7", s)],
+                 lambda t: [gcp_list(t, email, "prod-7")],
+                 lambda t, s: [gcp_access(t, email, "prod-7", s, status=7)])
+
+
+def azure_actor(claims: Dict[str, str], principal: str) -> Actor:
+    return Actor("Azure", principal,
+                 lambda t, s: [azure_call(t, claims, "SecretGet", "kv-prod", s)],
+                 lambda t: [azure_call(t, claims, "SecretList", "kv-prod")],
+                 lambda t, s: [azure_call(t, claims, "SecretGet", "kv-prod", s, status=403)])
+
+
+def vault_actor(name: str, policies=("default",)) -> Actor:
+    return Actor("Vault", name,
+                 lambda t, s: list(vault_call(t, name, "read", f"secret/data/app/{s}", policies)),
+                 lambda t: list(vault_call(t, name, "list", "secret/metadata/app/", policies)),
+                 lambda t, s: list(vault_call(t, name, "read", f"secret/data/app/{s}", policies,
+                                              error="permission denied")))
+
+
+ACTORS = {
+    # (platform, account type) -> actor
+    ("AWS", "Standard-User"): aws_actor(aws_user("dana"), f"arn:aws:iam::{ACCOUNT}:user/dana"),
+    ("AWS", "Service-Account"): aws_actor(aws_role("billing-app", "i-0a1b2c3d4e5f6071"),
+                                          f"arn:aws:iam::{ACCOUNT}:role/billing-app"),
+    ("AWS", "High-Privilege"): aws_actor(
+        aws_role("OrganizationAccountAccessRole", "ops-dana"),
+        f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole"),
+    ("GCP", "Standard-User"): gcp_actor("dana@example.com"),
+    ("GCP", "Service-Account"): gcp_actor("billing@prod-7.iam.gserviceaccount.com"),
+    ("GCP", "High-Privilege"): gcp_actor("admin-dana@example.com"),
+    ("Azure", "Standard-User"): azure_actor(
+        azure_person("Dana@Contoso.com", "0b9c1d2e-0000-4000-8000-00000000d4a4"),
+        "dana@contoso.com"),
+    ("Azure", "Service-Account"): azure_actor(
+        azure_app("5e6f7a8b-0000-4000-8000-0000000000a1", "9a8b7c6d-0000-4000-8000-1"),
+        "5e6f7a8b-0000-4000-8000-0000000000a1"),
+    ("Azure", "High-Privilege"): azure_actor(
+        azure_person("admin@contoso.com", "1c2d3e4f-0000-4000-8000-00000000ad01"),
+        "admin@contoso.com"),
+    ("Vault", "Standard-User"): vault_actor("oidc-dana"),
+    ("Vault", "Service-Account"): vault_actor("kubernetes-billing-api"),
+    ("Vault", "High-Privilege"): vault_actor("root", ("root",)),
+}
+PLATFORMS = ("AWS", "GCP", "Azure", "Vault")
+
+
+def write_logs(folder: Path, platform: str, records: List[dict]) -> Path:
+    """Write records the way the platform's log pipeline delivers them."""
+    if platform == "AWS":
+        path = folder / "cloudtrail.json"
+        path.write_text(json.dumps({"Records": records}))
+    elif platform == "Azure":
+        path = folder / "keyvault.json"
+        path.write_text(json.dumps({"records": records}))
+    else:
+        path = folder / f"{platform.lower()}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def reads(actor: Actor, count: int, start: float, every: float, prefix: str = "secret") -> list:
+    """`count` reads of distinct secrets `<prefix>-00`, ... every `every` seconds."""
+    return [r for i in range(count) for r in actor.read(start + i * every, f"{prefix}-{i:02d}")]

@@ -73,7 +73,7 @@ def expanded(spl: str, macros: dict) -> str:
 
 
 def result_columns(spl: str) -> set:
-    table = next(s for s in pipeline(spl) if s.startswith("table "))
+    table = [s for s in pipeline(spl) if s.startswith("table ")][-1]  # the result rows
     return set(table.split()[1:])
 
 
@@ -117,10 +117,13 @@ def test_first_read_keeps_its_memory_in_a_kv_store_collection_it_never_empties(c
     spl = confs["savedsearches"][FIRST_READ]["search"]
     commands = pipeline(spl)
     writes = [c for c in commands if c.startswith("outputlookup")]
-    assert writes == ["outputlookup cloud_secrets_first_read_known override_if_empty=false"]
+    assert writes == ["outputlookup override_if_empty=false cloud_secrets_first_read_known"]
     assert "inputlookup append=true cloud_secrets_first_read_known" in commands
-    # The write comes before the rows are narrowed to new pairs of principals past their
-    # learning period: every pair is learned, reads made while still learning included.
+    # Only the collection's own fields are written (a KV store keeps whatever fields it is
+    # given), and the write comes before the rows are narrowed to new pairs of principals
+    # past their learning period: every pair is learned, reads made while learning too.
+    shaping = commands[commands.index(writes[0]) - 1]
+    assert shaping == "table " + " ".join(COLLECTIONS["cloud_secrets_first_read_known"])
     narrowing = next(c for c in commands if c.startswith("where distinct_secrets > 0"))
     assert commands.index(writes[0]) < commands.index(narrowing)
     assert "`cloud_secrets_first_read_min_days`" in narrowing
@@ -132,7 +135,7 @@ def test_state_lookups_are_kv_store_collections_writable_by_admins_only(confs, c
     definition = confs["transforms"][lookup]
     assert definition["external_type"] == "kvstore"
     collection = definition["collection"]
-    assert [f.strip() for f in definition["fields_list"].split(",")] == ["_key", *fields]
+    assert [f.strip() for f in definition["fields_list"].split(",")] == fields
     stanza = confs["collections"][collection]
     assert {f"field.{f}" for f in fields} <= set(stanza)
     assert stanza.get("replicate", "false") == "false"  # never sent to indexers
@@ -151,11 +154,9 @@ def test_first_read_is_an_anomaly_risk_only_and_the_collection_not_suppression_d
     assert settings["alert.suppress"] == "0"
     risk = json.loads(settings["action.risk.param._risk"])
     assert risk == [{"risk_object_field": "principal", "risk_object_type": "user",
-                     "risk_score": risk[0]["risk_score"]},
-                    {"threat_object_field": "src_ip", "threat_object_type": "ip_address"}]
+                     "risk_score": risk[0]["risk_score"]}]
     columns = result_columns(settings["search"])
-    assert {"principal", "platform", "new_secrets", "distinct_secrets", "src_ip",
-            "reason"} <= columns
+    assert {"principal", "platform", "new_secrets", "distinct_secrets", "reason"} <= columns
     final = [c for c in pipeline(settings["search"]) if c.startswith("stats ")][-1]
     assert final.endswith("by principal platform")  # one row per principal, platform, run
 

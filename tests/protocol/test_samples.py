@@ -15,8 +15,9 @@ def test_samples_are_what_the_generator_writes(tmp_path):
 
 
 def test_replaying_the_samples_finds_each_attack_and_nothing_else(packaged_app):
-    files = sorted((ROOT / "samples").iterdir())
-    alerts, records = replay.replay(files, packaged_app)
-    assert {(a.analytic, a.principal) for a in alerts} == samples.EXPECTED_ALERTS
-    platforms = {r["platform"] for r in records}
+    outcome = replay.run_replay([ROOT / "samples"], app_dir=packaged_app)
+    assert outcome.failures == []
+    assert {(a["analytic"], a["principal"]) for a in outcome.alerts} == samples.EXPECTED_ALERTS
+    platforms = {p for counts in outcome.logs.per_file.values() for p in counts}
     assert platforms == {"AWS", "GCP", "Azure", "Vault"}
+    assert sum(outcome.unknown.values()) == 0

@@ -1,0 +1,179 @@
+"""What Splunk's indexing gives each vendor log record, for the replay and `build.py search`.
+
+A record read by devkit.vendorlogs becomes one event with the fields Splunk extracts from
+its JSON (`to_event`), plus what the data onboarding adds in a real deployment:
+`sourcetype` and `index` (those the app's per-platform source macro names, so that the
+app's own `cloud_secrets_sources` finds the events, and a user's edited macros too),
+`host`, and `_indextime` (`_time` plus the simulated ingestion lag).
+
+Which platform a record comes from decides its sourcetype, as the input that collected it
+would in Splunk (the AWS add-on's CloudTrail input, the Pub/Sub input, the Event Hub
+input, a monitor of the Vault audit file). That choice is made here from the record's
+shape with a few marker keys, deliberately independent of the `cloudsecrets` command's
+own platform recognition: the command is what the replay tests, so it must not also
+decide what data it is given. Input shapes recognised (at the root, or under `data`
+for Pub/Sub messages and `body` for Event Hub messages):
+- AWS CloudTrail: `eventSource` ending in `.amazonaws.com`, or `eventName` with
+  `userIdentity`;
+- GCP Cloud Audit Logs: `protoPayload`, or a `logName` under `projects/`;
+- Azure: `operationName` with `category` or `resourceId` (Activity log records, whose
+  category is `Administrative` or that carry `eventTimestamp`, get the Activity
+  sourcetype when the source macro names none);
+- HashiCorp Vault audit lines: `type` `request`/`response` with a `request` object.
+A record with none of these takes the platform of the other records of its file (one
+input, one sourcetype, as Splunk assigns them); a file with no recognised record is
+indexed as `_json`, which the app's source macros do not search.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from . import vendorlogs
+
+PLATFORMS = ("AWS", "GCP", "Azure", "Vault")
+UNRECOGNISED = "Unrecognised"
+UNRECOGNISED_SOURCETYPE = "_json"
+
+# The platform's source macro in the app, and the sourcetype its input assigns when the
+# macro names none without wildcards (spec replay.md, "The events").
+SOURCE_MACROS = {"AWS": "cloud_secrets_aws_sources", "GCP": "cloud_secrets_gcp_sources",
+                 "Azure": "cloud_secrets_azure_sources", "Vault": "cloud_secrets_vault_sources"}
+DEFAULT_SOURCETYPES = {"AWS": "aws:cloudtrail", "GCP": "google:gcp:pubsub:message",
+                       "Azure": "mscs:azure:eventhub", "Vault": "hashicorp_vault_audit_log"}
+AZURE_ACTIVITY_SOURCETYPE = "azure:monitor:activity"
+DEFAULT_INDEX = "main"
+
+_VALUE = r"""\s*(?:"([^"]*)"|'([^']*)'|([^\s()"']+))"""
+_SOURCETYPE = re.compile(r"(?<![\w.])sourcetype\s*=" + _VALUE, re.IGNORECASE)
+_INDEX = re.compile(r"(?<![\w.])index\s*=" + _VALUE, re.IGNORECASE)
+_MACRO_CALL = re.compile(r"`([^`(]+)`")
+
+
+def guess_platform(record: Mapping) -> Optional[str]:
+    """AWS, GCP, Azure, Vault, "Azure activity" or None, from a few marker keys."""
+    for candidate in (record, record.get("data"), record.get("body")):
+        if not isinstance(candidate, Mapping):
+            continue
+        source = candidate.get("eventSource")
+        if (isinstance(source, str) and source.endswith(".amazonaws.com")) or (
+                "eventName" in candidate and "userIdentity" in candidate):
+            return "AWS"
+        log_name = candidate.get("logName")
+        if "protoPayload" in candidate or (
+                isinstance(log_name, str) and log_name.startswith("projects/")):
+            return "GCP"
+        if "operationName" in candidate and ("category" in candidate or "resourceId" in candidate):
+            activity = candidate.get("category") == "Administrative" or (
+                "eventTimestamp" in candidate)
+            return "Azure activity" if activity else "Azure"
+        if candidate.get("type") in ("request", "response") and isinstance(
+                candidate.get("request"), Mapping):
+            return "Vault"
+    return None
+
+
+def _first_plain(pattern: re.Pattern, text: str) -> str:
+    """The first value of `name=value` in text that holds no wildcard, or ""."""
+    for match in pattern.finditer(text):
+        value = next(group for group in match.groups() if group is not None)
+        if value and "*" not in value:
+            return value
+    return ""
+
+
+def _expanded(name: str, definitions: Mapping[str, str], depth: int = 0) -> str:
+    """A macro's definition with argument-less macros inside it replaced (10 levels deep),
+    enough to read the index and sourcetype a user's source macro names."""
+    text = definitions.get(name, "")
+    if depth >= 10:
+        return text
+    return _MACRO_CALL.sub(lambda m: _expanded(m.group(1).strip(), definitions, depth + 1), text)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a platform's events land: the sourcetype and index its input assigns."""
+
+    sourcetype: str
+    index: str
+
+
+def targets(macro_definitions: Mapping[str, str]) -> Dict[str, Target]:
+    """{platform (and "Azure activity"): Target} from the app's per-platform source macros.
+
+    `macro_definitions` maps macro names to definitions (default overlaid by local).
+    """
+    result: Dict[str, Target] = {}
+    for platform in PLATFORMS:
+        text = _expanded(SOURCE_MACROS[platform], macro_definitions)
+        sourcetype = _first_plain(_SOURCETYPE, text)
+        index = _first_plain(_INDEX, text) or DEFAULT_INDEX
+        result[platform] = Target(sourcetype or DEFAULT_SOURCETYPES[platform], index)
+        if platform == "Azure":
+            result["Azure activity"] = Target(sourcetype or AZURE_ACTIVITY_SOURCETYPE, index)
+    result[UNRECOGNISED] = Target(UNRECOGNISED_SOURCETYPE, DEFAULT_INDEX)
+    return result
+
+
+@dataclass
+class IndexedLogs:
+    """The events of a replay, and what was read from where."""
+
+    events: List[Dict[str, object]]
+    # {file: {platform: number of records}}, platform as guessed here (Unrecognised if none)
+    per_file: Dict[str, Counter] = field(default_factory=dict)
+
+
+def index_files(paths: Sequence[Path], macro_definitions: Mapping[str, str],
+                lag: float = 0.0, host: Optional[str] = None) -> IndexedLogs:
+    """Read every file with devkit.vendorlogs and index its records as Splunk would.
+
+    Events come back sorted by `_time` (file order on ties), with `_time` and
+    `_indextime` as floats. Raises vendorlogs.LogFormatError and OSError as the
+    readers do.
+    """
+    host = host or socket.gethostname()
+    where = targets(macro_definitions)
+    events: List[Dict[str, object]] = []
+    per_file: Dict[str, Counter] = {}
+    for path in paths:
+        records = list(vendorlogs.read_records(path))
+        guesses = [guess_platform(record) for record in records]
+        known = Counter(g for g in guesses if g)
+        file_platform = known.most_common(1)[0][0] if known else UNRECOGNISED
+        counts: Counter = Counter()
+        for record, guess in zip(records, guesses):
+            platform = guess or file_platform
+            counts["Azure" if platform == "Azure activity" else platform] += 1
+            event = vendorlogs.to_event(record, str(path))
+            event["_time"] = float(event["_time"])
+            event["_indextime"] = event["_time"] + lag
+            event["sourcetype"] = where[platform].sourcetype
+            event["index"] = where[platform].index
+            event["host"] = host
+            events.append(event)
+        per_file[str(path)] = counts
+    events.sort(key=lambda e: e["_time"])
+    return IndexedLogs(events, per_file)
+
+
+def log_files(names: Sequence[str]) -> Tuple[List[Path], List[str]]:
+    """The files named, folders read recursively (sorted); and the names that do not exist."""
+    files: List[Path] = []
+    missing: List[str] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(name)
+    return files, missing

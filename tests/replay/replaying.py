@@ -1,0 +1,53 @@
+"""Helpers of the replay tests: the app's saved searches run through the SPL engine.
+
+Every test here writes raw vendor logs (devkit.scenarios), replays them with
+devkit.replay.run_replay over the app exactly as build.py assembles it (or a copy of it
+with a `local/` overlay), and asserts on the alerts: the oracle is the behaviour table of
+shared/spec/analytics.md and the must-hold cases of shared/spec/replay.md, never the SPL.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Iterable, List, Optional, Tuple
+
+from devkit import replay, scenarios
+
+VOLUME = "Cloud Secrets - Unusual Volume of Secret Reads - Rule"
+ENUMERATION = "Cloud Secrets - Secret Store Enumeration - Rule"
+BASELINE = "Cloud Secrets - Baseline - Build"
+RULES = (VOLUME, ENUMERATION)
+# The per-principal baseline's columns, as the baseline search writes them.
+BASELINE_COLUMNS = ("principal", "platform", "days_seen", "active_hours", "avg_reads_per_hour",
+                    "max_reads_per_hour", "avg_distinct_per_hour", "max_distinct_per_hour",
+                    "first_seen", "last_seen")
+
+
+def baseline_csv(path: Path, rows: Iterable[Tuple[str, str, int]]) -> Path:
+    """A baseline seed: (principal, platform, busiest hour's distinct secrets) per row."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(BASELINE_COLUMNS)
+        for principal, platform, busiest in rows:
+            writer.writerow([principal, platform, 30, 600, 20, 30, busiest - 2, busiest,
+                             1777593600, 1780272000])
+    return path
+
+
+def replay_records(folder: Path, app_dir: Path, platform: str, records: List[dict],
+                   searches: Optional[Iterable[str]] = RULES, **options
+                   ) -> replay.ReplayOutcome:
+    """Write the records as the platform delivers them and replay them."""
+    scenarios.write_logs(folder, platform, records)
+    return replay.run_replay([folder], app_dir=app_dir,
+                             searches=list(searches) if searches else None, **options)
+
+
+def fired(outcome: replay.ReplayOutcome) -> set:
+    """{(analytic, principal)} of the alerts after throttling."""
+    return {(a["analytic"], a["principal"]) for a in outcome.alerts}
+
+
+def number(value: object) -> float:
+    return float(str(value))

@@ -1,0 +1,101 @@
+"""devkit/indexer.py: each record gets the sourcetype and index the app's source macro names.
+
+Oracle: shared/spec/replay.md, "The events" (first `sourcetype=` value without wildcards,
+else the platform's default sourcetype; first `index=` value, else `main`), and the vendor
+record shapes of devkit/scenarios.py (which follow the vendors' documentation).
+"""
+
+from __future__ import annotations
+
+import json
+
+from devkit import indexer, scenarios
+from devkit.scenarios import START
+
+DEFAULT_MACROS = {
+    "cloud_secrets_aws_sources": "sourcetype=aws:cloudtrail",
+    "cloud_secrets_gcp_sources":
+        "(sourcetype=google:gcp:pubsub:message OR sourcetype=google:gcp:pubsub:audit:*)",
+    "cloud_secrets_azure_sources": "(sourcetype=mscs:azure:eventhub OR "
+                                   "sourcetype=azure:monitor:resource OR "
+                                   "sourcetype=azure:monitor:activity)",
+    "cloud_secrets_vault_sources": "sourcetype=hashicorp_vault_audit_log",
+}
+
+
+def test_each_vendor_shape_is_recognised():
+    vault_request, _response = scenarios.vault_call(START, "app", "read", "secret/data/x")
+    records = {
+        "AWS": scenarios.aws_get_secret(START, scenarios.aws_user("dana"), "prod/db"),
+        "GCP": scenarios.gcp_access(START, "dana@example.com", "prod-7", "db"),
+        "Azure": scenarios.azure_call(START, scenarios.azure_app("o", "a"), "SecretGet", "kv",
+                                      "db"),
+        "Vault": vault_request,
+    }
+    assert {p: indexer.guess_platform(r) for p, r in records.items()} == {
+        p: p for p in records}
+    # Pub/Sub and Event Hub inputs wrap the record.
+    assert indexer.guess_platform({"data": records["GCP"]}) == "GCP"
+    assert indexer.guess_platform({"body": records["Azure"]}) == "Azure"
+    assert indexer.guess_platform({"category": "Administrative", "resourceId": "/x",
+                                   "operationName": {"value": "X"}}) == "Azure activity"
+    assert indexer.guess_platform({"message": "hello"}) is None
+
+
+def test_targets_follow_the_default_source_macros():
+    targets = indexer.targets(DEFAULT_MACROS)
+    assert {p: (t.sourcetype, t.index) for p, t in targets.items()} == {
+        "AWS": ("aws:cloudtrail", "main"), "GCP": ("google:gcp:pubsub:message", "main"),
+        "Azure": ("mscs:azure:eventhub", "main"),
+        "Azure activity": ("mscs:azure:eventhub", "main"),
+        "Vault": ("hashicorp_vault_audit_log", "main"),
+        "Unrecognised": ("_json", "main")}
+
+
+def test_targets_follow_a_users_macros_with_index_quotes_wildcards_and_nesting():
+    macros = {
+        "cloud_secrets_aws_sources": 'index="aws_prod" sourcetype="aws:cloudtrail:custom"',
+        "cloud_secrets_gcp_sources": "index=gcp* OR index=gcp_audit sourcetype=google:*",
+        "cloud_secrets_azure_sources": "`my_azure`",
+        "my_azure": "(index=azure sourcetype=azure:monitor:*)",
+    }  # no Vault macro at all
+    targets = indexer.targets(macros)
+    assert (targets["AWS"].sourcetype, targets["AWS"].index) == ("aws:cloudtrail:custom",
+                                                                "aws_prod")
+    assert (targets["GCP"].sourcetype, targets["GCP"].index) == ("google:gcp:pubsub:message",
+                                                                "gcp_audit")
+    assert (targets["Azure"].sourcetype, targets["Azure"].index) == ("mscs:azure:eventhub",
+                                                                    "azure")
+    assert targets["Azure activity"].sourcetype == "azure:monitor:activity"
+    assert (targets["Vault"].sourcetype, targets["Vault"].index) == (
+        "hashicorp_vault_audit_log", "main")
+
+
+def test_index_files_adds_what_the_inputs_add(tmp_path):
+    identity = scenarios.aws_user("dana")
+    trail = tmp_path / "trail.json"
+    trail.write_text(json.dumps({"Records": [
+        scenarios.aws_get_secret(START + 60, identity, "b"),
+        scenarios.aws_get_secret(START, identity, "a"),
+        {"eventTime": "2026-06-02T09:00:30Z", "note": "not a CloudTrail shape"}]}))
+    other = tmp_path / "notes.jsonl"
+    other.write_text('{"time": "2026-06-02T09:00:10Z", "msg": "hello"}\n')
+    logs = indexer.index_files([trail, other], DEFAULT_MACROS, lag=480, host="hf-01")
+    assert [e["_time"] for e in logs.events] == [START, START + 10, START + 30, START + 60]
+    assert all(e["_indextime"] == e["_time"] + 480 and e["host"] == "hf-01"
+               for e in logs.events)
+    assert [e["sourcetype"] for e in logs.events] == [
+        "aws:cloudtrail", "_json", "aws:cloudtrail", "aws:cloudtrail"]
+    assert logs.events[0]["source"] == str(trail) and logs.events[0]["index"] == "main"
+    assert logs.events[0]["eventName"] == "GetSecretValue"  # KV_MODE=json fields
+    assert dict(logs.per_file[str(trail)]) == {"AWS": 3}
+    assert dict(logs.per_file[str(other)]) == {"Unrecognised": 1}
+
+
+def test_log_files_reads_folders_recursively(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for name in ("a/one.json", "a/b/two.jsonl", "a/.hidden"):
+        (tmp_path / name).write_text("{}")
+    files, missing = indexer.log_files([str(tmp_path / "a"), str(tmp_path / "nope")])
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a/b/two.jsonl", "a/one.json"]
+    assert missing == [str(tmp_path / "nope")]
