@@ -1,0 +1,200 @@
+"""The engine: expands a search's macros, parses its pipeline and runs it over events.
+
+    engine = Engine(AppConf.load(app_dir), app_dir=app_dir, lookups_dir=work / "lookups",
+                    kvstore_dir=work / "kvstore", tz="UTC")
+    rows = engine.run(spl, events, now=epoch, earliest=None, latest=None, name="ad hoc")
+
+Events are dicts of field -> str or list of str, with `_time` as epoch seconds (a float
+or a numeric string); they are copied, never changed. A search that does not start with
+a command starts with an implicit `search`; one that starts with `|` must start with a
+generating command (`inputlookup`, `makeresults`) or `search`. The time range
+[earliest, latest) limits the events by `_time` before the first command. Every command
+is parsed before anything runs, so SPL the engine does not implement is refused with
+SplUnsupported (naming the command or function, the search and the position in the
+expanded search) and never skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence
+
+from . import times
+from .commands import PARSERS, Command, RunContext, Search, parse_search
+from .conf import AppConf
+from .errors import SplError, SplUnsupported
+from .evalexpr import Context, evaluate_constant
+from .external import CommandRunner
+from .lexer import split_pipeline
+from .lookups import Lookups
+from .macros import MacroExpander
+from .values import to_number
+
+
+class Results(list):
+    """The result rows (a list of dicts), with the column order a table would show and
+    the warnings the run produced (such as an inputlookup of a missing file)."""
+
+    def __init__(self, rows: Iterable[dict] = (), columns: Sequence[str] = (),
+                 messages: Sequence[str] = ()) -> None:
+        super().__init__(rows)
+        self.columns = list(columns)
+        self.messages = list(messages)
+
+
+@dataclass
+class Pipeline:
+    expanded: str
+    commands: List[Command]
+    generating: bool  # the first command makes its own results (events are not read)
+
+
+def _normalize_event(event: dict) -> dict:
+    out = {}
+    for name, value in event.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            values = [v for v in value if v is not None]
+            if not values:
+                continue
+            value = list(values) if len(values) > 1 else values[0]
+        out[name] = value
+    moment = to_number(out.get("_time"))
+    if moment is not None:
+        out["_time"] = moment
+    return out
+
+
+class Engine:
+    """Runs the SPL of one app (its conf, macros, lookups and packaged command)."""
+
+    def __init__(self, app: AppConf, app_dir=None, lookups_dir=None, kvstore_dir=None,
+                 tz: str = "UTC", command_timeout: float = 600.0) -> None:
+        self.app = app
+        self.app_dir = Path(app_dir) if app_dir is not None else Path(app.app_dir)
+        self.tz = tz
+        times.zone(tz)  # an unknown zone fails here, not in the middle of a run
+        self._scratch: Optional[tempfile.TemporaryDirectory] = None
+        if lookups_dir is None or kvstore_dir is None:
+            # Never write into the app's own folder: work on a private copy.
+            self._scratch = tempfile.TemporaryDirectory(prefix="spl-engine-")
+            scratch = Path(self._scratch.name)
+            if lookups_dir is None:
+                lookups_dir = scratch / "lookups"
+                if (self.app_dir / "lookups").is_dir():
+                    shutil.copytree(self.app_dir / "lookups", lookups_dir)
+            if kvstore_dir is None:
+                kvstore_dir = scratch / "kvstore"
+        self.lookups = Lookups(app, Path(lookups_dir), Path(kvstore_dir))
+        self.command_runner = CommandRunner(self.app_dir / "bin" / "cloudsecrets.py",
+                                            timeout=command_timeout)
+        self._macros = MacroExpander(app.macros, evaluate=self._evaluate_macro)
+        self._pipelines: Dict[tuple, Pipeline] = {}
+
+    # -- public API ------------------------------------------------------------------
+
+    def expand(self, spl: str, name: Optional[str] = None) -> str:
+        """The search with its macros expanded, as Splunk's parser sees it."""
+        return self._macros.expand(spl, name)
+
+    def parse(self, spl: str, name: str = "ad hoc") -> Pipeline:
+        """Expand and parse without running (raises SplError / SplUnsupported)."""
+        key = (spl, name)
+        if key not in self._pipelines:
+            self._pipelines[key] = self._parse(spl, name)
+        return self._pipelines[key]
+
+    def run(self, spl: str, events: Sequence[dict], now: Optional[float] = None,
+            earliest: Optional[float] = None, latest: Optional[float] = None,
+            name: str = "ad hoc") -> Results:
+        """Run `spl` over `events` as of `now` (the dispatch time) in [earliest, latest)."""
+        now = time.time() if now is None else float(now)
+        pipeline = self.parse(spl, name)
+        context = RunContext(self, name, now, earliest, latest, self.tz)
+        rows: List[dict] = []
+        if not pipeline.generating:
+            for event in events:
+                row = _normalize_event(event)
+                moment = row.get("_time")
+                if earliest is not None or latest is not None:
+                    if not isinstance(moment, float):
+                        continue
+                    if earliest is not None and moment < earliest:
+                        continue
+                    if latest is not None and moment >= latest:
+                        continue
+                rows.append(row)
+        for command in pipeline.commands:
+            before = context.columns
+            try:
+                rows = command.run(rows, context)
+            except SplError as error:
+                raise error.located(name, command.position) from None
+            if context.columns is before and not command.keeps_columns:
+                context.columns = None
+        columns = context.columns
+        if columns is None:
+            columns = list(dict.fromkeys(n for row in rows for n in row))
+        return Results(rows, columns, context.messages)
+
+    def prewarm(self, events: Sequence[dict], args: Sequence[str] = ()) -> int:
+        """Send every event not yet cached through `cloudsecrets` in one process."""
+        return self.command_runner.prewarm([_normalize_event(e) for e in events], args)
+
+    def read_lookup(self, name: str) -> List[dict]:
+        """The rows of a lookup (CSV or KV store), as inputlookup returns them."""
+        definition = self.lookups.definition(name)
+        if not self.lookups.exists(definition):
+            return []
+        rows, _ = self.lookups.read(definition)
+        return [dict(r) for r in rows]
+
+    def write_lookup(self, name: str, rows: Sequence[dict]) -> None:
+        """Replace a lookup's rows, as `| outputlookup name` would (for seeding)."""
+        command = PARSERS["outputlookup"](name, 0, 0, "seed", self)
+        context = RunContext(self, "seed", time.time(), None, None, self.tz)
+        command.run([_normalize_event(r) for r in rows], context)
+
+    # -- parsing -----------------------------------------------------------------------
+
+    def _evaluate_macro(self, expression: str):
+        return evaluate_constant(expression, Context(now=time.time(), tz=self.tz))
+
+    def _parse(self, spl: str, name: str) -> Pipeline:
+        expanded = self.expand(spl, name)
+        pieces = split_pipeline(expanded, name)
+        leading_pipe = len(pieces) > 1 and pieces[0][0] == ""
+        if leading_pipe:
+            pieces = pieces[1:]
+        commands: List[Command] = []
+        for number, (text, position) in enumerate(pieces):
+            match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(\s+|\Z)", text)
+            word = match.group(1).lower() if match else ""
+            if number == 0 and not leading_pipe and word != "search":
+                commands.append(parse_search(text, position, position, name, self))
+                continue
+            if not word:
+                raise SplError(f"expected a command, found '{text[:20]}'", search=name,
+                               position=position)
+            parser = PARSERS.get(word)
+            if parser is None:
+                raise SplUnsupported(f"unsupported command '{match.group(1)}'", search=name,
+                                     position=position)
+            rest_offset = position + match.end()
+            command = parser(text[match.end():], rest_offset, position, name, self)
+            if command.generating and number > 0:
+                raise SplError(f"{word} must be the first command of a search",
+                               search=name, position=position)
+            commands.append(command)
+        first = commands[0] if commands else None
+        if leading_pipe and first is not None and not first.generating and not isinstance(
+                first, Search):
+            raise SplError(f"a search starting with '|' must start with a generating "
+                           f"command, not '{first.name}'", search=name, position=first.position)
+        return Pipeline(expanded, commands, bool(first and first.generating))
