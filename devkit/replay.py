@@ -102,12 +102,26 @@ def read_logs(paths: Sequence[object], workspace: Workspace, lag: float
         raise ReplayError(f"cannot read {error.filename}: {error.strerror}") from None
 
 
+def refuse_unsupported(workspace: Workspace, search: scheduler.ScheduledSearch) -> None:
+    """Raise SplUnsupported now for SPL the engine cannot run, before any run.
+
+    Other errors at parse time (a syntax error) fail each run instead, as Splunk's
+    scheduler reports them."""
+    for spl in filter(None, (search.spl, search.alert_condition)):
+        try:
+            workspace.engine.parse(spl, search.name)
+        except SplUnsupported:
+            raise
+        except SplError:
+            pass
+
+
 def unknown_per_file(workspace: Workspace, logs: indexer.IndexedLogs) -> Counter:
     """{file: events the cloudsecrets command leaves platform Unknown} (all events)."""
     if not logs.events:
         return Counter()
     rows = workspace.engine.run(
-        "| cloudsecrets | search platform=Unknown | stats count by source", logs.events,
+        "search * | cloudsecrets | search platform=Unknown | stats count by source", logs.events,
         now=0.0, earliest=None, latest=None, name="replay summary")
     return Counter({str(row["source"]): int(float(str(row["count"]))) for row in rows})
 
@@ -128,6 +142,8 @@ def run_replay(paths: Sequence[object], app_dir: Optional[Path] = None,
     workspace = Workspace(Path(app_dir), Path(state_dir) if state_dir else None, tz)
     try:
         chosen = scheduler.scheduled_searches(workspace.app.conf("savedsearches"), searches)
+        for search in chosen:
+            refuse_unsupported(workspace, search)
         for name, source in (lookups or {}).items():
             workspace.seed(name, Path(source))
         logs = read_logs(paths, workspace, lag)
