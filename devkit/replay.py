@@ -37,7 +37,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devkit import indexer, scheduler, vendorlogs
-from devkit.spl import SplError, SplUnsupported, resolve_time
+from devkit.spl import SplError, SplUnsupported, format_value, resolve_time
 from devkit.workspace import Workspace, WorkspaceError
 
 BASELINE_LOOKUP = "cloud_secrets_baseline"
@@ -181,9 +181,16 @@ def iso_time(epoch: float, tz: str) -> str:
 
 
 def cell(value: object) -> str:
+    """A field as Splunk prints it (17, not 17.0), multivalue fields joined with "|"."""
+    return format_value(list(value) if isinstance(value, tuple) else value,
+                        MULTIVALUE_SEPARATOR)
+
+
+def json_value(value: object) -> object:
+    """A field for JSON output: text as Splunk exports it; multivalue fields as lists."""
     if isinstance(value, (list, tuple)):
-        return MULTIVALUE_SEPARATOR.join(map(str, value))
-    return "" if value is None else str(value)
+        return [format_value(v) for v in value]
+    return format_value(value)
 
 
 def columns_of(rows: Sequence[Mapping[str, object]], first: Sequence[str]) -> List[str]:
@@ -198,8 +205,8 @@ def print_rows(rows: Sequence[Mapping[str, object]], columns: Sequence[str], fmt
                out, table_columns: Optional[Sequence[str]] = None) -> None:
     """Rows as a table (the columns that fit a terminal), CSV or JSON (all columns)."""
     if fmt == "json":
-        json.dump([{k: v for k, v in row.items() if v is not None} for row in rows], out,
-                  indent=2, default=str)
+        json.dump([{k: json_value(v) for k, v in row.items() if v is not None} for row in rows],
+                  out, indent=2)
         print(file=out)
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
