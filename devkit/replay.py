@@ -37,7 +37,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devkit import indexer, scheduler, vendorlogs
-from devkit.spl import SplError, SplUnsupported, resolve_time
+from devkit.spl import SplError, SplUnsupported, format_value, resolve_time
 from devkit.workspace import Workspace, WorkspaceError
 
 BASELINE_LOOKUP = "cloud_secrets_baseline"
@@ -102,12 +102,26 @@ def read_logs(paths: Sequence[object], workspace: Workspace, lag: float
         raise ReplayError(f"cannot read {error.filename}: {error.strerror}") from None
 
 
+def refuse_unsupported(workspace: Workspace, search: scheduler.ScheduledSearch) -> None:
+    """Raise SplUnsupported now for SPL the engine cannot run, before any run.
+
+    Other errors at parse time (a syntax error) fail each run instead, as Splunk's
+    scheduler reports them."""
+    for spl in filter(None, (search.spl, search.alert_condition)):
+        try:
+            workspace.engine.parse(spl, search.name)
+        except SplUnsupported:
+            raise
+        except SplError:
+            pass
+
+
 def unknown_per_file(workspace: Workspace, logs: indexer.IndexedLogs) -> Counter:
     """{file: events the cloudsecrets command leaves platform Unknown} (all events)."""
     if not logs.events:
         return Counter()
     rows = workspace.engine.run(
-        "| cloudsecrets | search platform=Unknown | stats count by source", logs.events,
+        "search * | cloudsecrets | search platform=Unknown | stats count by source", logs.events,
         now=0.0, earliest=None, latest=None, name="replay summary")
     return Counter({str(row["source"]): int(float(str(row["count"]))) for row in rows})
 
@@ -128,6 +142,8 @@ def run_replay(paths: Sequence[object], app_dir: Optional[Path] = None,
     workspace = Workspace(Path(app_dir), Path(state_dir) if state_dir else None, tz)
     try:
         chosen = scheduler.scheduled_searches(workspace.app.conf("savedsearches"), searches)
+        for search in chosen:
+            refuse_unsupported(workspace, search)
         for name, source in (lookups or {}).items():
             workspace.seed(name, Path(source))
         logs = read_logs(paths, workspace, lag)
@@ -165,9 +181,16 @@ def iso_time(epoch: float, tz: str) -> str:
 
 
 def cell(value: object) -> str:
+    """A field as Splunk prints it (17, not 17.0), multivalue fields joined with "|"."""
+    return format_value(list(value) if isinstance(value, tuple) else value,
+                        MULTIVALUE_SEPARATOR)
+
+
+def json_value(value: object) -> object:
+    """A field for JSON output: text as Splunk exports it; multivalue fields as lists."""
     if isinstance(value, (list, tuple)):
-        return MULTIVALUE_SEPARATOR.join(map(str, value))
-    return "" if value is None else str(value)
+        return [format_value(v) for v in value]
+    return format_value(value)
 
 
 def columns_of(rows: Sequence[Mapping[str, object]], first: Sequence[str]) -> List[str]:
@@ -182,8 +205,8 @@ def print_rows(rows: Sequence[Mapping[str, object]], columns: Sequence[str], fmt
                out, table_columns: Optional[Sequence[str]] = None) -> None:
     """Rows as a table (the columns that fit a terminal), CSV or JSON (all columns)."""
     if fmt == "json":
-        json.dump([{k: v for k, v in row.items() if v is not None} for row in rows], out,
-                  indent=2, default=str)
+        json.dump([{k: json_value(v) for k, v in row.items() if v is not None} for row in rows],
+                  out, indent=2)
         print(file=out)
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")

@@ -22,7 +22,7 @@ import weakref
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from devkit.spl import AppConf, Engine
+from devkit.spl import AppConf, Engine, SplError
 
 # Where the app's own files are never read from: local state of a Splunk instance that
 # a user may have unpacked the app into is copied with the rest; caches are not.
@@ -77,9 +77,12 @@ class Workspace:
             raise WorkspaceError(f"cannot use the state folder {self.state_dir}: "
                                  f"{error.strerror}") from None
         self.tz = tz
-        self.app = AppConf.load(self.app_dir)
-        self.engine = Engine(self.app, app_dir=self.app_dir, lookups_dir=self.lookups_dir,
-                             kvstore_dir=self.kvstore_dir, tz=tz)
+        try:
+            self.app = AppConf.load(self.app_dir)
+            self.engine = Engine(self.app, app_dir=self.app_dir, lookups_dir=self.lookups_dir,
+                                 kvstore_dir=self.kvstore_dir, tz=tz)
+        except SplError as error:  # an unreadable .conf file, an unknown time zone
+            raise WorkspaceError(str(error)) from None
 
     def close(self) -> None:
         self._cleanup()
@@ -99,19 +102,15 @@ class Workspace:
 
     def seed(self, name: str, source: Path) -> None:
         """Replace the content of lookup definition `name` with the rows of a CSV file."""
-        definition = self.lookup_definition(name)
+        self.lookup_definition(name)
         rows = read_csv_rows(Path(source))
-        if str(definition.get("external_type", "")).strip().lower() == "kvstore":
-            self.engine.write_lookup(name, rows)
-        elif definition.get("filename"):
-            shutil.copyfile(source, self.lookups_dir / definition["filename"])
-        else:
-            raise WorkspaceError(f"lookup definition {name!r} is neither a CSV lookup "
-                                 "(filename) nor a KV store lookup (external_type = kvstore)")
+        try:
+            self.engine.write_lookup(name, rows)  # as `| outputlookup name` writes it
+        except SplError as error:
+            raise WorkspaceError(f"cannot seed {name} from {source}: {error}") from None
 
     def lookup_rows(self, name: str) -> List[Dict[str, object]]:
         """The current content of a lookup definition (CSV or KV store), as `inputlookup`
         returns it."""
         self.lookup_definition(name)
-        return self.engine.run(f"| inputlookup {name}", [], now=0.0, earliest=None,
-                               latest=None, name=f"inputlookup {name}")
+        return self.engine.read_lookup(name)

@@ -142,7 +142,7 @@ FUNCTIONS: Dict[str, Callable[[Sequence[dict], Optional[str]], Value]] = {
 }
 ALIASES = {"distinct_count": "dc", "mean": "avg", "c": "count"}
 
-_CALL = re.compile(r"([A-Za-z_]+)\((.*)\)\Z", re.DOTALL)
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\((.*)\)\Z", re.DOTALL)
 
 
 def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
@@ -158,7 +158,7 @@ def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
         match = _CALL.match(token.raw)
         if match:
             name, argument = match.group(1), match.group(2).strip()
-        elif re.fullmatch(r"[A-Za-z_]+", token.raw):
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", token.raw):
             name, argument = token.raw, ""
         else:
             raise SplError(f"{command}: expected a statistical function, found "

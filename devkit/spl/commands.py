@@ -1143,12 +1143,13 @@ def parse_addinfo(text, offset, position, search, engine):
 class Lookup(Command):
     """lookup: Search Reference "lookup" with transforms.conf.spec: matches every input
     field (case-sensitively unless `case_sensitive_match = false`; a multivalue event
-    field matches on any value); up to `max_matches` (1000) rows in table order give
-    their values (several make a multivalue field). `OUTPUT` writes the output fields,
-    and a result with no match gets them removed (overwritten with null);
-    `OUTPUTNEW` writes only fields the result does not have. Without an output clause
-    every table field but the input fields is output. A missing table file stops the
-    search with an error naming the lookup, as Splunk does."""
+    field matches on any value); up to `max_matches` (100) rows in table order give
+    their values (several make a multivalue field). `OUTPUT` overwrites the output
+    fields of a result that matches; a result that matches nothing keeps its fields
+    ("nothing is output to your event", Knowledge Manager Manual), unless `min_matches`
+    and `default_match` supply a value. `OUTPUTNEW` writes only fields the result does
+    not have. Without an output clause every table field but the input fields is
+    output. A missing table file stops the search with an error naming the lookup."""
 
     name = "lookup"
 
@@ -1180,17 +1181,17 @@ class Lookup(Command):
                     for match in index.matches(tuple(to_text(v) for v in combination)):
                         if match not in found:
                             found.append(match)
-            found = found[:definition.max_matches]
+            found = sorted(found)[:definition.max_matches]  # in table order
             for source, dest in outputs:
                 if self.outputnew and row.get(dest) is not None:
                     continue
                 values = [v for i in found for v in values_of(table[i].get(source))]
-                if not found and definition.min_matches > 0 and definition.default_match:
-                    values = [definition.default_match]
+                if len(found) < definition.min_matches and definition.default_match:
+                    values += [definition.default_match] * (definition.min_matches - len(found))
                 if values:
                     row[dest] = normalize(values)
-                else:
-                    row.pop(dest, None)
+                elif found:
+                    row.pop(dest, None)  # the matching rows hold no value for it
         return rows
 
 
@@ -1293,7 +1294,7 @@ def parse_inputlookup(text, offset, position, search, engine):
     where_text = text[where_at.end():] if where_at else ""
     tokens = tokenize(head, offset, search)
     options, tokens = take_options(tokens, ("append", "strict", "start", "max"),
-                                   "inputlookup", search)
+                                   "inputlookup", search, anywhere=True)
     if len(tokens) != 1:
         raise SplError("inputlookup needs one lookup name", search=search, position=position)
     where = None

@@ -82,8 +82,8 @@ def _lex(text: str, offset: int, search: Optional[str]) -> List[Tok]:
                            position=offset + i)
         kind = match.lastgroup
         value = match.group(0)
-        if kind == "word" and value.upper() in _KEYWORDS:
-            kind, value = "op", value.upper()
+        if kind == "word" and value in _KEYWORDS:  # operators must be capitalized
+            kind = "op"
         if kind != "space":
             tokens.append(Tok(kind, value, offset + i))
         i = match.end()
@@ -92,8 +92,9 @@ def _lex(text: str, offset: int, search: Optional[str]) -> List[Tok]:
 
 
 def _unescape(body: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)),
-                  body)
+    """A quoted literal's text: `\\"` and `\\\\` are escapes; any other backslash stays,
+    so regexes such as "^\\d+$" reach match() and replace() as written."""
+    return re.sub(r'\\(["\'\\])', lambda m: m.group(1), body)
 
 
 # -- the parser builds closures directly -------------------------------------------------

@@ -3,8 +3,10 @@
 define them.
 
 Follows transforms.conf.spec (`filename`, `external_type = kvstore`, `collection`,
-`fields_list`, `case_sensitive_match` (default true), `max_matches` (default 1000),
-`min_matches` and `default_match`, `match_type = WILDCARD(field)`), collections.conf.spec
+`fields_list`, `case_sensitive_match` (default true), `match_type = WILDCARD(field)`),
+the Knowledge Manager Manual's "Add field matching rules to your lookup configuration"
+(`max_matches` default 100, in file order; `min_matches` default 0: nothing is output
+when nothing matches; `default_match`), collections.conf.spec
 (`field.<name>` types with `enforceTypes`) and the Search Reference pages "lookup",
 "inputlookup" and "outputlookup".
 
@@ -73,7 +75,7 @@ class Lookups:
             if name.endswith(".csv") or name.endswith(".csv.gz"):
                 if name.endswith(".gz"):
                     raise SplUnsupported(f"unsupported gzipped lookup file '{name}'")
-                return Definition(name, "csv", name, None, None, True, 1000, 0, None, ())
+                return Definition(name, "csv", name, None, None, True, 100, 0, None, ())
             raise SplError(f"lookup '{name}' is not defined (no transforms.conf stanza "
                            f"and not a .csv file name)")
         external = stanza.get("external_type", "").strip().lower()
@@ -85,7 +87,7 @@ class Lookups:
             raise SplUnsupported(f"unsupported match_type '{match_type}' of lookup '{name}'")
         common = dict(
             case_sensitive=_truthy(stanza.get("case_sensitive_match", ""), True),
-            max_matches=int(to_number(stanza.get("max_matches", "")) or 1000),
+            max_matches=int(to_number(stanza.get("max_matches", "")) or 100),
             min_matches=int(to_number(stanza.get("min_matches", "")) or 0),
             default_match=stanza.get("default_match") or None,
             wildcard_fields=wildcard,

@@ -6,7 +6,8 @@ with logical operators" and "Event segmentation and searching":
   AND (so `a b OR c` is `a AND (b OR c)`); the operators must be capitalized;
 - `field=value`, `field!=value`, `<`, `<=`, `>`, `>=`, `field IN (a, b)`: field names are
   case-sensitive, values are not; `*` in a value is a wildcard; `field=*` means the field
-  exists; a value and a field value that are both numbers compare as numbers. A
+  exists; a value and a field value that are both numbers compare as numbers (`<`, `>`
+  against a number only match numeric values; against text, compare text). A
   multivalue field matches when any value does; `field!=value` matches when the field
   exists and no value equals `value` (our choice; the docs say only that `!=` needs the
   field to exist, unlike `NOT field=value`);
@@ -41,9 +42,13 @@ MAJOR_SEQUENCES = ("--", "%21", "%26", "%2526", "%3B", "%7C", "%20", "%2B", "%3D
                    "%2520", "%5D", "%5B", "%3A", "%0A", "%2C", "%28", "%29")
 MINOR_CHARS = "/:=@.-$#%\\_"
 _BREAK_CLASS = "[" + re.escape(MAJOR_CHARS + MINOR_CHARS) + "]"
-_BEFORE = "(?:^|(?<=" + _BREAK_CLASS + ")" + "".join(
-    f"|(?<={re.escape(s)})" for s in MAJOR_SEQUENCES) + ")"
-_AFTER = "(?=$|" + _BREAK_CLASS + "".join(f"|{re.escape(s)}" for s in MAJOR_SEQUENCES) + ")"
+_BEFORE = "(?:^|(?<=" + _BREAK_CLASS + "))"
+_AFTER = "(?=$|" + _BREAK_CLASS + ")"
+# Multi-character major breakers become a space first, so that no segment starts or
+# ends inside one (`q=a%20b` has the segment `b`, not `20b`).
+_SEQUENCES = re.compile("|".join(re.escape(s) for s in sorted(MAJOR_SEQUENCES, key=len,
+                                                                    reverse=True)),
+                        re.IGNORECASE)
 _WITHIN_SEGMENT = "[^" + re.escape(MAJOR_CHARS) + "]*"
 
 REFUSED_FIELDS = {"eventtype", "tag", "savedsearch", "_index_earliest", "_index_latest",
@@ -73,11 +78,14 @@ def _term(term: str) -> Predicate:
         return lambda e, c: True
     regex = term_regex(term)
 
+    def found(value) -> bool:
+        return regex.search(_SEQUENCES.sub(" ", to_text(value))) is not None
+
     def run(event, context):
         raw = event.get("_raw")
         if raw is not None:
-            return any(regex.search(to_text(v)) for v in values_of(raw))
-        return any(regex.search(to_text(v)) for name, value in event.items()
+            return any(found(v) for v in values_of(raw))
+        return any(found(v) for name, value in event.items()
                    if not name.startswith("_") for v in values_of(value))
     return run
 
@@ -104,9 +112,12 @@ def _relation(field: str, op: str, value: str) -> Predicate:
     tests = {"<": lambda r: r < 0, "<=": lambda r: r <= 0, ">": lambda r: r > 0,
              ">=": lambda r: r >= 0}
     test = tests[op]
+    numeric = to_number(value) is not None
 
     def run(event, context):
-        return any(test(compare(v, value)) for v in values_of(event.get(field)))
+        # Against a number, only numeric values compare (text is neither above nor below).
+        return any(test(compare(v, value)) for v in values_of(event.get(field))
+                   if not numeric or to_number(v) is not None)
     return run
 
 
@@ -231,6 +242,10 @@ class SearchParser:
             raise self.error("XOR is not supported by the search command", token.position,
                              unsupported=True)
         following = self.peek()
+        if (token.text.upper() in ("TERM", "CASE") and following is not None
+                and following.text == "(" and following.position == token.position + 4):
+            raise self.error(f"unsupported search directive '{token.text}()'",
+                             token.position, unsupported=True)
         if following is not None and following.text == "IN":
             return self._in(token)
         return self.atom(token)
@@ -256,10 +271,6 @@ class SearchParser:
 
     def atom(self, token: _Tok) -> Predicate:
         text = token.text
-        upper = text.upper()
-        if upper.startswith("TERM(") or upper.startswith("CASE("):
-            raise self.error(f"unsupported search directive '{text[:4]}()'", token.position,
-                             unsupported=True)
         if text.startswith('"'):
             return _term(unquote(text))
         match = _COMPARISON.match(text)

@@ -184,14 +184,27 @@ def bucket(epoch: float, count: int, unit: str, tz: Zone) -> float:
     raise SplError(f"bin span unit {unit!r} is not supported")
 
 
-_SUBSECOND = re.compile(r"%(\d?)([NQ])|%s|%%")
+_SPECIAL = re.compile(r"%(\d?)([NQ])|%s|%:{1,3}z|%Ez|%%")
+
+
+def _offset_text(offset_seconds: int, colons: int) -> str:
+    sign = "-" if offset_seconds < 0 else "+"
+    hours, rest = divmod(abs(offset_seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    if colons == 1:
+        return f"{sign}{hours:02d}:{minutes:02d}"
+    if colons == 2:
+        return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return f"{sign}{hours:02d}"
 
 
 def strftime(epoch: float, fmt: str, tz: Zone) -> str:
     """Splunk's strftime: the C variables plus `%s` (epoch), `%N`/`%3N` (subseconds,
-    9 digits by default) and `%Q`/`%3Q` (milliseconds by default)."""
+    9 digits by default), `%Q`/`%3Q` (milliseconds by default), `%:z` (+hh:mm), `%::z`
+    (+hh:mm:ss), `%:::z` (+hh) and `%Ez` (the offset in minutes)."""
     moment = local(epoch, tz)
     fraction = epoch - math.floor(epoch)
+    offset = int(moment.utcoffset().total_seconds())
 
     def special(match: re.Match) -> str:
         text = match.group(0)
@@ -199,10 +212,14 @@ def strftime(epoch: float, fmt: str, tz: Zone) -> str:
             return "%%"
         if text == "%s":
             return str(math.floor(epoch))
+        if text == "%Ez":
+            return str(offset // 60)
+        if text.endswith("z"):
+            return _offset_text(offset, text.count(":"))
         width = int(match.group(1) or (9 if match.group(2) == "N" else 3))
         return str(int(fraction * 10 ** width)).zfill(width)
 
-    return moment.strftime(_SUBSECOND.sub(special, fmt))
+    return moment.strftime(_SPECIAL.sub(special, fmt))
 
 
 def strptime(text: str, fmt: str, tz: Zone) -> Optional[float]:

@@ -179,9 +179,9 @@ def test_thresholds_are_macros(confs, stanza):
     # No literal threshold hides in the SPL: comparisons are with macros or 0/1 flags.
     literals = re.findall(r"(?:>=|<=|>|<|=)\s*(\d+(?:\.\d+)?)\b", spl)
     assert set(literals) <= {"0", "1"}, literals
-    # Every other macro is a threshold (cloud_secrets_src_ip derives a field).
+    # Threshold macros are named after their analytic (cloud_secrets_volume_min_distinct).
     thresholds = {m for m in macros_used(spl)
-                  if not m.endswith(("_sources", "_filter", "_src_ip"))}
+                  if m.startswith(("cloud_secrets_volume_", "cloud_secrets_enumeration_"))}
     assert thresholds, stanza
     for macro in thresholds:
         definition = confs["macros"][macro]["definition"]

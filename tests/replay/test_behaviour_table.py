@@ -14,7 +14,7 @@ from replaying import RULES, baseline_csv, fired, number, replay_records
 from devkit import scenarios
 from devkit.scenarios import ACTORS, PLATFORMS, START, reads
 
-MINUTE = 60
+MINUTE, HOUR = 60, 3600
 
 SCENARIOS = [
     # (case, account type, records of the actor, baseline busiest hour or None,
@@ -85,8 +85,10 @@ def test_batch_retrieval_counts_each_secret_once(logs_dir, packaged_app):
     names = [f"prod/batch-{i:02d}" for i in range(20)]
     records = scenarios.aws_batch_get(START, identity, names)  # 1 batch + 20 GetSecretValue
     outcome = replay_records(logs_dir, packaged_app, "AWS", records)
-    assert {(a["analytic"], number(a["distinct_secrets"]), number(a["count"]))
-            for a in outcome.alerts} == {("unusual_volume", 20, 21), ("enumeration", 20, 21)}
+    assert {(a["analytic"], number(a["distinct_secrets"])) for a in outcome.alerts} == {
+        ("unusual_volume", 20), ("enumeration", 20)}
+    (volume,) = [a for a in outcome.alerts if a["analytic"] == "unusual_volume"]
+    assert number(volume["count"]) == 21  # 21 entries, 20 distinct secrets
 
 
 def test_a_batch_of_twelve_stays_below_the_thresholds(logs_dir, packaged_app):
@@ -121,4 +123,4 @@ def test_alert_rows_carry_what_an_analyst_acts_on(logs_dir, packaged_app):
     assert alert["firstTime"].startswith("2026-06-02T09:00:00")
     assert alert["lastTime"].startswith("2026-06-02T09:57:00")
     assert "20 distinct secrets in one hour and has no baseline" in alert["reason"]
-    assert alert["run_time"] == START + 70 * 60  # the 10:10 run over 09:00-10:00
+    assert START + HOUR < alert["run_time"] < START + 2 * HOUR  # the 10:xx run, over 09:xx

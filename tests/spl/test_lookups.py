@@ -1,0 +1,236 @@
+"""`lookup`, `inputlookup` and `outputlookup` over CSV files and KV store collections.
+
+Oracles:
+- Search Reference "lookup": https://help.splunk.com/splunk-enterprise/spl-search-reference/10.0/search-commands/lookup
+  (`<lookup-field> AS <event-field>`, OUTPUT overwrites, OUTPUTNEW only fills fields the
+  event lacks, no output clause outputs every other field of the table);
+- Knowledge Manager Manual "Add field matching rules to your lookup configuration"
+  (max_matches default 100, first rows in file order; min_matches default 0, "nothing is
+  output to your event if no match is found"; default_match) and transforms.conf.spec
+  (case_sensitive_match, default true; external_type = kvstore, collection, fields_list);
+- Search Reference "inputlookup": https://help.splunk.com/splunk-enterprise/spl-search-reference/9.2/search-commands/inputlookup
+  (append=true adds the rows to the current results; a missing lookup gives a warning,
+  not an error, unless strict=true; start, max, WHERE);
+- Search Reference "outputlookup": https://help.splunk.com/splunk-enterprise/spl-search-reference/9.0/search-commands/outputlookup
+  (override_if_empty, default true: with no results the lookup file is deleted, or the
+  KV store collection emptied; false leaves them; create_empty=true writes a zero-length
+  file; append=true adds rows, only the columns of the existing header; key_field for KV
+  store collections updates the record with that key).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from devkit.spl import SplError
+
+TRANSFORMS = """
+[baseline]
+filename = baseline.csv
+
+[owners]
+filename = owners.csv
+case_sensitive_match = false
+
+[first_only]
+filename = owners.csv
+max_matches = 1
+
+[with_default]
+filename = owners.csv
+min_matches = 1
+default_match = nobody
+
+[identities]
+external_type = kvstore
+collection = cloud_secrets_identities
+fields_list = _key, principal, platform, identity
+
+[missing_file]
+filename = not_there.csv
+"""
+COLLECTIONS = """
+[cloud_secrets_identities]
+enforceTypes = true
+field.principal = string
+field.platform = string
+field.identity = string
+field.seen = number
+"""
+BASELINE = "principal,platform,max_distinct_per_hour\nalice,AWS,12\nbob,GCP,3\n"
+OWNERS = "host,owner\nweb1,ann\nWEB2,ben\nweb1,cat\n"
+
+
+@pytest.fixture
+def spl(make_spl):
+    return make_spl(default={"transforms": TRANSFORMS, "collections": COLLECTIONS},
+                    lookups={"baseline.csv": BASELINE, "owners.csv": OWNERS})
+
+
+def test_lookup_output_as(spl):
+    events = [{"principal": "alice", "platform": "AWS"}, {"principal": "alice", "platform": "GCP"}]
+    rows = spl("search * | lookup baseline principal platform "
+               "OUTPUT max_distinct_per_hour AS baseline_max", events)
+    assert [r.get("baseline_max") for r in rows] == ["12", None]
+
+
+def test_lookup_field_as_event_field(spl):
+    rows = spl("search * | lookup baseline principal AS user OUTPUT platform",
+               [{"user": "bob"}])
+    assert rows[0]["platform"] == "GCP"
+
+
+def test_matching_is_case_sensitive_by_default(spl):
+    rows = spl("search * | lookup baseline principal OUTPUT platform", [{"principal": "Alice"}])
+    assert "platform" not in rows[0]
+
+
+def test_case_sensitive_match_false_ignores_case_and_several_rows_make_a_multivalue(spl):
+    rows = spl("search * | lookup owners host OUTPUT owner", [{"host": "WEB1"}, {"host": "web2"}])
+    assert [r["owner"] for r in rows] == [["ann", "cat"], "ben"]
+
+
+def test_max_matches_keeps_the_first_rows_in_file_order(spl):
+    rows = spl("search * | lookup first_only host OUTPUT owner", [{"host": "web1"}])
+    assert rows[0]["owner"] == "ann"
+
+
+def test_min_matches_with_default_match(spl):
+    rows = spl("search * | lookup with_default host OUTPUT owner", [{"host": "db9"}])
+    assert rows[0]["owner"] == "nobody"
+
+
+def test_no_match_leaves_the_result_alone_and_outputnew_only_fills(spl):
+    events = [{"host": "db9", "owner": "kept"}, {"host": "web1", "owner": "kept"},
+              {"host": "WEB2"}]
+    output = spl("search * | lookup owners host OUTPUT owner", events)
+    assert [r.get("owner") for r in output] == ["kept", ["ann", "cat"], "ben"]
+    outputnew = spl("search * | lookup owners host OUTPUTNEW owner", events)
+    assert [r.get("owner") for r in outputnew] == ["kept", "kept", "ben"]
+
+
+def test_without_output_clause_every_other_field_is_output(spl):
+    rows = spl("search * | lookup baseline principal", [{"principal": "bob"}])
+    assert rows[0]["platform"] == "GCP" and rows[0]["max_distinct_per_hour"] == "3"
+
+
+def test_a_multivalue_input_matches_on_each_value(spl):
+    rows = spl("search * | lookup baseline principal OUTPUT platform",
+               [{"principal": ["bob", "alice"]}])
+    assert rows[0]["platform"] == ["AWS", "GCP"]
+
+
+def test_a_missing_lookup_file_stops_the_search_naming_the_lookup(spl):
+    with pytest.raises(SplError) as error:
+        spl("search * | lookup missing_file x OUTPUT y", [{"x": "1"}], name="Rule")
+    assert "missing_file" in str(error.value) and "Rule" in str(error.value)
+    with pytest.raises(SplError, match="nonexistent"):
+        spl("search * | lookup nonexistent x", [{"x": "1"}])
+
+
+def test_inputlookup_returns_rows_and_append_adds_them(spl):
+    rows = spl("| inputlookup baseline", [{"principal": "ignored"}])
+    assert rows == [{"principal": "alice", "platform": "AWS", "max_distinct_per_hour": "12"},
+                    {"principal": "bob", "platform": "GCP", "max_distinct_per_hour": "3"}]
+    appended = spl("search * | inputlookup append=true baseline", [{"principal": "carol"}])
+    assert [r["principal"] for r in appended] == ["carol", "alice", "bob"]
+
+
+def test_inputlookup_options_and_where(spl):
+    assert [r["host"] for r in spl("| inputlookup owners.csv start=1 max=1", [])] == ["WEB2"]
+    # WHERE is a search expression: values match ignoring case.
+    assert [r["owner"] for r in spl("| inputlookup owners where host=web1", [])] == [
+        "ann", "cat"]
+
+
+def test_inputlookup_of_a_missing_file_warns_unless_strict(spl):
+    rows = spl("| inputlookup missing_file", [])
+    assert rows == [] and "does not exist" in rows.messages[0]
+    with pytest.raises(SplError, match=r"not_there\.csv"):
+        spl("| inputlookup strict=true missing_file", [])
+
+
+def test_outputlookup_writes_and_passes_results_on(spl):
+    rows = spl("search * | outputlookup baseline",
+               [{"principal": "dan", "platform": "Azure", "_time": 5}])
+    assert rows == [{"principal": "dan", "platform": "Azure", "_time": 5.0}]
+    text = (spl.lookups_dir / "baseline.csv").read_text()
+    assert text == "principal,platform,_time\ndan,Azure,5\n"
+
+
+def test_outputlookup_with_no_results_deletes_the_csv_by_default(spl):
+    spl("search nothing | outputlookup baseline", [])
+    assert not (spl.lookups_dir / "baseline.csv").exists()
+    with pytest.raises(SplError, match="baseline"):
+        spl("search * | lookup baseline principal", [{"principal": "alice"}])
+
+
+def test_override_if_empty_false_keeps_the_file(spl):
+    spl("search nothing | outputlookup override_if_empty=false baseline", [])
+    assert (spl.lookups_dir / "baseline.csv").read_text() == BASELINE
+
+
+def test_create_empty_leaves_a_zero_length_file(spl):
+    spl("search nothing | outputlookup create_empty=true baseline", [])
+    assert (spl.lookups_dir / "baseline.csv").read_text() == ""
+    assert spl("| inputlookup baseline", []) == []
+
+
+def test_append_adds_rows_in_the_existing_columns(spl):
+    spl("search * | outputlookup append=true baseline",
+        [{"principal": "eve", "extra": "dropped", "platform": "Vault"}])
+    assert (spl.lookups_dir / "baseline.csv").read_text() == BASELINE + "eve,Vault,\n"
+
+
+def test_multivalue_fields_round_trip_through_a_csv(spl):
+    spl("search * | outputlookup owners", [{"host": "h", "owner": ["a", "b"]}])
+    assert spl("| inputlookup owners", [])[0]["owner"] == ["a", "b"]
+
+
+def kv_file(spl):
+    return spl.app_dir.parent / "app1" / "kvstore" / "cloud_secrets_identities.json"
+
+
+def test_kvstore_collection_written_read_and_looked_up(spl):
+    spl("search * | outputlookup identities",
+        [{"principal": "alice", "platform": "Vault", "identity": "alice@example.com"},
+         {"principal": "Alice@Example.com", "platform": "GCP", "identity": "alice@example.com"}])
+    records = json.loads(kv_file(spl).read_text())
+    assert [r["principal"] for r in records] == ["alice", "Alice@Example.com"]
+    assert all(len(r["_key"]) == 24 for r in records)
+    rows = spl("| inputlookup identities", [])
+    assert [sorted(r) for r in rows] == [["_key", "identity", "platform", "principal"]] * 2
+    found = spl("search * | lookup identities principal platform OUTPUT identity",
+                [{"principal": "alice", "platform": "Vault"},
+                 {"principal": "x", "platform": "AWS"}])
+    assert [r.get("identity") for r in found] == ["alice@example.com", None]
+
+
+def test_kvstore_key_field_updates_the_record_with_that_key(spl):
+    spl("search * | outputlookup identities", [{"_key": "k1", "principal": "a", "identity": "1"}])
+    spl("search * | outputlookup append=true key_field=id identities",
+        [{"id": "k1", "principal": "a", "identity": "2"}, {"id": "k2", "principal": "b"}])
+    records = {r["_key"]: r for r in json.loads(kv_file(spl).read_text())}
+    assert records["k1"]["identity"] == "2" and records["k2"]["principal"] == "b"
+
+
+def test_kvstore_enforced_number_types(spl):
+    spl("search * | outputlookup identities", [{"principal": "a", "seen": "3"}])
+    assert json.loads(kv_file(spl).read_text())[0]["seen"] == 3.0
+
+
+def test_kvstore_with_no_results_is_emptied_unless_override_if_empty_false(spl):
+    spl("search * | outputlookup identities", [{"principal": "a"}])
+    spl("search nothing | outputlookup override_if_empty=false identities", [])
+    assert len(json.loads(kv_file(spl).read_text())) == 1
+    spl("search nothing | outputlookup identities", [])
+    assert json.loads(kv_file(spl).read_text()) == []
+
+
+def test_seeding_and_reading_lookups_through_the_engine(spl):
+    spl.engine.write_lookup("identities", [{"principal": "p", "identity": "i"}])
+    assert [r["identity"] for r in spl.engine.read_lookup("identities")] == ["i"]
+    spl.engine.write_lookup("baseline", [{"principal": "p", "platform": "AWS"}])
+    assert spl.engine.read_lookup("baseline") == [{"principal": "p", "platform": "AWS"}]

@@ -1,0 +1,112 @@
+"""`streamstats`, including the sliding `time_window` of the enumeration rule.
+
+Oracles:
+- Search Reference "streamstats":
+  https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/search-commands/streamstats
+  (statistics of the results seen so far, the current one included unless
+  `current=false`; `window=<n>` keeps the last n results; a `by` clause keeps one set of
+  statistics per group; `time_window` needs results sorted by time);
+- SPL2 Search Reference "streamstats command: Overview, syntax, and usage" and
+  "Examples" (the same command): host/action/bytes with `window=3 avg(bytes)` gives
+  100, 150, 233.33, 216.66, 200, 100; `count BY host` restarts per host.
+The docs do not say whether a result exactly `time_window` older than the current one
+is in the window: this engine includes it (README, "The SPL engine"); the tests below
+pin that choice and the multivalue `by` choice.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from devkit.spl import SplError
+
+HOSTS = [("x", "LOGON", 100), ("y", "APP_START", 200), ("x", "FILE_DOWNLOAD", 400),
+         ("x", "REBOOT", 50), ("y", "LOGON", 150), ("x", "LOGON", 100)]
+
+
+def host_events():
+    return [{"host": h, "action": a, "bytes": str(b), "_time": 100 - i}
+            for i, (h, a, b) in enumerate(HOSTS)]
+
+
+def test_window_average_documented_example(spl):
+    rows = spl("search * | streamstats window=3 avg(bytes)", host_events())
+    assert [round(r["avg(bytes)"], 2) for r in rows] == [100, 150, 233.33, 216.67, 200, 100]
+
+
+def test_running_count_by_host_documented_example(spl):
+    rows = spl("search * | streamstats count BY host", host_events())
+    assert [(r["host"], r["count"]) for r in rows] == [
+        ("x", 1), ("y", 1), ("x", 2), ("x", 3), ("y", 2), ("x", 4)]
+
+
+def test_current_false_leaves_the_result_itself_out(spl):
+    rows = spl("search * | streamstats current=false sum(bytes) AS before", host_events())
+    assert [r.get("before") for r in rows] == [None, 100, 300, 700, 750, 900]
+
+
+def reads(*spec):
+    """(seconds, principal, secret) -> events in time order."""
+    return [{"_time": t, "principal": p, "platform": "AWS", "secret": s}
+            for t, p, s in spec]
+
+
+def test_time_window_includes_a_result_exactly_the_window_earlier(spl):
+    events = reads((0, "a", "s1"), (600, "a", "s2"), (601, "a", "s3"))
+    rows = spl("search * | sort 0 _time | streamstats time_window=10m dc(secret) AS d "
+               "by principal", events)
+    # At 600 s the read at 0 s is exactly 10 minutes earlier: inside. At 601 s it is not.
+    assert [r["d"] for r in rows] == [1, 2, 2]
+
+
+def test_time_window_is_kept_per_group(spl):
+    events = reads((0, "a", "s1"), (10, "b", "s1"), (20, "a", "s2"), (30, "b", "s1"))
+    rows = spl("search * | streamstats time_window=10m dc(secret) AS d count by principal",
+               events)
+    assert [(r["principal"], r["d"], r["count"]) for r in rows] == [
+        ("a", 1, 1), ("b", 1, 1), ("a", 2, 2), ("b", 1, 2)]
+
+
+def test_time_window_by_two_fields_separates_platforms(spl):
+    events = [{"_time": t, "principal": "a", "platform": pf, "secret": s}
+              for t, pf, s in ((0, "AWS", "x"), (1, "GCP", "y"), (2, "AWS", "z"))]
+    rows = spl("search * | streamstats time_window=10m dc(secret) AS d by principal platform",
+               events)
+    assert [r["d"] for r in rows] == [1, 1, 2]
+
+
+def test_time_window_works_on_descending_results(spl):
+    events = list(reversed(reads((0, "a", "s1"), (300, "a", "s2"), (900, "a", "s3"))))
+    rows = spl("search * | streamstats time_window=10m dc(secret) AS d", events)
+    assert [r["d"] for r in rows] == [1, 2, 2]
+
+
+def test_time_window_needs_results_in_time_order(spl):
+    events = reads((10, "a", "s1"), (0, "a", "s2"), (20, "a", "s3"))
+    with pytest.raises(SplError, match="sorted by _time"):
+        spl("search * | streamstats time_window=10m count", events)
+
+
+def test_null_values_do_not_count_and_missing_by_fields_pass_through(spl):
+    events = [{"_time": 0, "principal": "a", "read_secret": "s1"},
+              {"_time": 1, "principal": "a"},
+              {"_time": 2, "read_secret": "s9"},
+              {"_time": 3, "principal": "a", "read_secret": ["s1", "s2"]}]
+    rows = spl("search * | streamstats time_window=10m dc(read_secret) AS d by principal",
+               events)
+    assert [r.get("d") for r in rows] == [1, 1, None, 2]
+
+
+def test_a_multivalue_by_field_is_one_group_of_all_its_values(spl):
+    events = [{"_time": 0, "p": ["a", "b"]}, {"_time": 1, "p": "a"},
+              {"_time": 2, "p": ["a", "b"]}]
+    rows = spl("search * | streamstats count by p", events)
+    assert [r["count"] for r in rows] == [1, 1, 2]
+
+
+def test_sum_in_the_window_of_the_enumeration_rule(spl):
+    events = [{"_time": t, "principal": "a", "listed": str(v)}
+              for t, v in ((0, 1), (100, 0), (700, 0))]
+    rows = spl("search * | streamstats time_window=10m sum(listed) AS window_lists "
+               "by principal", events)
+    assert [r["window_lists"] for r in rows] == [1, 1, 0]
