@@ -46,7 +46,7 @@ default_match = nobody
 [identities]
 external_type = kvstore
 collection = cloud_secrets_identities
-fields_list = _key, principal, platform, identity
+fields_list = _key, principal, platform, identity, seen
 
 [missing_file]
 filename = not_there.csv
@@ -216,9 +216,10 @@ def test_kvstore_key_field_updates_the_record_with_that_key(spl):
     assert records["k1"]["identity"] == "2" and records["k2"]["principal"] == "b"
 
 
-def test_kvstore_enforced_number_types(spl):
-    spl("search * | outputlookup identities", [{"principal": "a", "seen": "3"}])
-    assert json.loads(kv_file(spl).read_text())[0]["seen"] == 3.0
+def test_kvstore_enforced_types_and_fields_list(spl):
+    spl("search * | outputlookup identities", [{"principal": "a", "seen": "3", "junk": "x"}])
+    record = json.loads(kv_file(spl).read_text())[0]
+    assert record["seen"] == 3.0 and "junk" not in record
 
 
 def test_kvstore_with_no_results_is_emptied_unless_override_if_empty_false(spl):
