@@ -6,7 +6,7 @@ Follows the Search Reference's "Statistical and charting functions":
 - `dc(X)` / `distinct_count(X)` the number of distinct values (each value of a
   multivalue field counts); `values(X)` the distinct values in lexicographical order;
   `list(X)` every value in order (at most 100);
-- `sum`, `avg`/`mean`, `median`, `range` use the values that are numbers; null when none;
+- `sum`, `avg`/`mean`, `range` use the values that are numbers; null when none;
 - `max(X)`/`min(X)`: numerically when some values are numbers (strings then ignored),
   else lexicographically;
 - `latest(X)`/`earliest(X)`: X of the result with the greatest/least `_time` among those
@@ -20,7 +20,6 @@ Results are floats for numbers, strings, or lists for multivalue results.
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -64,11 +63,6 @@ def _sum(events, field):
 def _avg(events, field):
     numbers = _numbers(events, field)
     return sum(numbers) / len(numbers) if numbers else None
-
-
-def _median(events, field):
-    numbers = _numbers(events, field)
-    return float(statistics.median_low(numbers)) if numbers else None
 
 
 def _range(events, field):
@@ -134,7 +128,7 @@ def _first(last: bool):
 
 
 FUNCTIONS: Dict[str, Callable[[Sequence[dict], Optional[str]], Value]] = {
-    "count": _count, "dc": _dc, "sum": _sum, "avg": _avg, "median": _median,
+    "count": _count, "dc": _dc, "sum": _sum, "avg": _avg,
     "range": _range, "max": _extreme(max), "min": _extreme(min), "values": _values,
     "list": _list, "mode": _mode, "latest": _timed(True, False),
     "earliest": _timed(False, False), "latest_time": _timed(True, True),

@@ -1314,7 +1314,8 @@ class Outputlookup(Command):
     collection emptied; with `override_if_empty=false` the table is left as it was.
     `append=true` adds rows (to a CSV's existing columns only); `key_field` (KV store)
     names the field holding each row's `_key`, updating that record; rows with a `_key`
-    update theirs, others get a new key. `max` writes at most that many rows."""
+    update theirs, others get a new key. A KV store lookup with a `fields_list` stores
+    those fields only. `max` writes at most that many rows."""
 
     name = "outputlookup"
     keeps_columns = True
@@ -1355,9 +1356,11 @@ class Outputlookup(Command):
     def _write_collection(self, lookups, definition: Definition, rows: List[dict]) -> None:
         existing = lookups.load_collection(definition) if self.append else []
         by_key = {to_text(r["_key"]): i for i, r in enumerate(existing) if r.get("_key")}
+        wanted = set(definition.fields_list or ())
         for row in rows:
+            # A collection keeps the lookup's fields_list (all fields when it has none).
             record = {k: v for k, v in row.items()
-                      if not k.startswith("_") or k in ("_key", "_time")}
+                      if (k in wanted if wanted else not k.startswith("_") or k == "_time")}
             key_value = row.get(self.key_field) if self.key_field else row.get("_key")
             key = to_text(values_of(key_value)[0]) if key_value is not None else new_key()
             record["_key"] = key
