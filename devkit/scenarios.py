@@ -299,3 +299,74 @@ def write_logs(folder: Path, platform: str, records: List[dict]) -> Path:
 def reads(actor: Actor, count: int, start: float, every: float, prefix: str = "secret") -> list:
     """`count` reads of distinct secrets `<prefix>-00`, ... every `every` seconds."""
     return [r for i in range(count) for r in actor.read(start + i * every, f"{prefix}-{i:02d}")]
+
+
+# -- Actors by name: whose reads name each secret exactly as given ------------------------
+
+
+def _named_actor(platform: str, principal: str, read: Callable[[float, str, bool], List[dict]],
+                 listing: Callable[[float], List[dict]]) -> Actor:
+    return Actor(platform, principal, lambda t, s: read(t, s, False), listing,
+                 lambda t, s: read(t, s, True))
+
+
+def machine_actor(platform: str, name: str) -> Actor:
+    """A machine principal called `name`: an AWS role used from an EC2 instance, a GCP
+    service account, an Azure application (service principal) or a Vault Kubernetes role.
+    Its reads of secret `s` are logged as `s` itself (no path prefix)."""
+    if platform == "AWS":
+        identity = aws_role(name, "i-0a1b2c3d4e5f60718")
+        return _named_actor(
+            "AWS", f"arn:aws:iam::{ACCOUNT}:role/{name}",
+            lambda t, s, deny: [aws_get_secret(t, identity, s,
+                                               error="AccessDenied" if deny else None)],
+            lambda t: [aws_call(t, identity, "ListSecrets", {"maxResults": 100})])
+    if platform == "GCP":
+        return _gcp_named("GCP", f"{name}@prod-7.iam.gserviceaccount.com")
+    if platform == "Azure":
+        claims = azure_app(_uuid("oid", name), _uuid("app", name))
+        return _azure_named(claims, claims["oid"])
+    return vault_named_actor(f"kubernetes-{name}")
+
+
+def person_actor(platform: str, email: str) -> Actor:
+    """A person signed in as `email`, as typed (the command lowercases it): an AWS IAM
+    Identity Center session, a GCP user, an Azure user with that UPN, or a Vault user whose
+    display name is `email` (use any name for Vault people)."""
+    if platform == "AWS":
+        identity = aws_sso("ReadOnlyAccess", email)
+        return _named_actor(
+            "AWS", email.lower(),
+            lambda t, s, deny: [aws_get_secret(t, identity, s,
+                                               error="AccessDenied" if deny else None)],
+            lambda t: [aws_call(t, identity, "ListSecrets", {"maxResults": 100})])
+    if platform == "GCP":
+        return _gcp_named("GCP", email)
+    if platform == "Azure":
+        return _azure_named(azure_person(email, _uuid("oid", email)), email.lower())
+    return vault_named_actor(email)
+
+
+def _gcp_named(platform: str, email: str) -> Actor:
+    return _named_actor(
+        platform, email.lower(),
+        lambda t, s, deny: [gcp_access(t, email, "prod-7", s, status=7 if deny else 0)],
+        lambda t: [gcp_list(t, email, "prod-7")])
+
+
+def _azure_named(claims: Dict[str, str], principal: str) -> Actor:
+    return _named_actor(
+        "Azure", principal,
+        lambda t, s, deny: [azure_call(t, claims, "SecretGet", "kv-prod", s,
+                                       status=403 if deny else 200)],
+        lambda t: [azure_call(t, claims, "SecretList", "kv-prod")])
+
+
+def vault_named_actor(display_name: str) -> Actor:
+    """A Vault token with this display name (`approle`, `kubernetes-<role>`, `alice`); the
+    command takes the auth method from the name's prefix."""
+    return _named_actor(
+        "Vault", display_name.lower(),
+        lambda t, s, deny: list(vault_call(t, display_name, "read", f"secret/data/{s}",
+                                           error="permission denied" if deny else None)),
+        lambda t: list(vault_call(t, display_name, "list", "secret/metadata/")))

@@ -5,7 +5,7 @@ Splunk deployment": disabled, hourly over the last full hour with at least 20 mi
 late data, `realtime_schedule = 0`, thresholds as macros, a `_filter` macro, state in a KV
 store collection written with `override_if_empty = false`, risk events (and a notable for
 the rule only), the app as the dispatch app. What the searches decide is tested by replaying
-them (tests/protocol/test_beyond_the_seed_behaviour.py).
+them (tests/replay/test_beyond_the_seed.py).
 """
 
 from __future__ import annotations

@@ -13,19 +13,16 @@ that principals build their history run by run, as they would on a search head.
 from __future__ import annotations
 
 import csv
-import json
 import shutil
-import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List
+from typing import Dict, Iterable, List
 
 import pytest
 
 from devkit import scenarios
 from devkit.replay import run_replay
-from devkit.scenarios import DAY, START
+from devkit.scenarios import DAY, START, Actor, machine_actor, person_actor, vault_named_actor
 
 FIRST_READ = "Cloud Secrets - First Secret Read by Principal - Anomaly"
 CROSS_CLOUD = "Cloud Secrets - Cross-Cloud Secret Harvesting - Rule"
@@ -36,82 +33,16 @@ D = START - 9 * HOUR  # midnight starting the story day
 PLATFORMS = ("AWS", "GCP", "Azure", "Vault")
 
 
-@dataclass(frozen=True)
-class Principal:
-    """One principal on one platform: its name as cloudsecrets writes it, and its calls."""
-
-    platform: str
-    principal: str
-    read: Callable[[float, str], List[dict]]
-    denied: Callable[[float, str], List[dict]]
-
-    def reads(self, at: float, secrets: Iterable[str], every: float = 30) -> List[dict]:
-        return [r for i, name in enumerate(secrets) for r in self.read(at + i * every, name)]
-
-
-def aws(identity: dict, principal: str) -> Principal:
-    return Principal("AWS", principal,
-                     lambda t, s: [scenarios.aws_get_secret(t, identity, s)],
-                     lambda t, s: [scenarios.aws_get_secret(t, identity, s,
-                                                            error="AccessDenied")])
-
-
-def gcp(email: str, principal: str) -> Principal:
-    return Principal("GCP", principal,
-                     lambda t, s: [scenarios.gcp_access(t, email, "prod-7", s)],
-                     lambda t, s: [scenarios.gcp_access(t, email, "prod-7", s, status=7)])
-
-
-def azure(claims: Dict[str, str], principal: str) -> Principal:
-    return Principal("Azure", principal,
-                     lambda t, s: [scenarios.azure_call(t, claims, "SecretGet", "kv-prod", s)],
-                     lambda t, s: [scenarios.azure_call(t, claims, "SecretGet", "kv-prod", s,
-                                                        status=403)])
-
-
-def vault(display_name: str, policies=("default",)) -> Principal:
-    return Principal("Vault", display_name,
-                     lambda t, s: list(scenarios.vault_call(t, display_name, "read",
-                                                            f"secret/data/{s}", policies)),
-                     lambda t, s: list(scenarios.vault_call(t, display_name, "read",
-                                                            f"secret/data/{s}", policies,
-                                                            error="permission denied")))
-
-
-def name_uuid(*parts: str) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
-
-
-def machine(platform: str, name: str) -> Principal:
-    """A service principal named `name` on `platform` (role, service account, app, k8s)."""
-    if platform == "AWS":
-        return aws(scenarios.aws_role(name, "i-0a1b2c3d4e5f60718"),
-                   f"arn:aws:iam::{scenarios.ACCOUNT}:role/{name}")
-    if platform == "GCP":
-        return gcp(f"{name}@prod-7.iam.gserviceaccount.com",
-                   f"{name}@prod-7.iam.gserviceaccount.com")
-    if platform == "Azure":
-        object_id, app_id = name_uuid("oid", name), name_uuid("app", name)
-        return azure(scenarios.azure_app(object_id, app_id), object_id)
-    return vault(f"kubernetes-{name}")
-
-
 def write_logs(folder: Path, records_by_platform: Dict[str, List[dict]]) -> List[Path]:
-    """Write each platform's records the way its log pipeline delivers them."""
+    """One file per platform, as each platform's log pipeline delivers it."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for platform, records in records_by_platform.items():
-        if platform == "AWS":
-            path = folder / "cloudtrail.json"
-            path.write_text(json.dumps({"Records": records}))
-        elif platform == "Azure":
-            path = folder / "keyvault.json"
-            path.write_text(json.dumps({"records": records}))
-        else:
-            path = folder / f"{platform.lower()}.jsonl"
-            path.write_text("".join(json.dumps(r) + "\n" for r in records))
-        paths.append(path)
-    return paths
+    return [scenarios.write_logs(folder, platform, records)
+            for platform, records in records_by_platform.items()]
+
+
+def read_all(actor: Actor, at: float, secrets: Iterable[str], every: float = 30) -> List[dict]:
+    """The actor reads each secret in turn, `every` seconds apart, from `at`."""
+    return [r for i, name in enumerate(secrets) for r in actor.read(at + i * every, name)]
 
 
 def write_csv(path: Path, header: List[str], rows: Iterable[Iterable[object]]) -> Path:
@@ -143,7 +74,7 @@ def known_pairs(outcome) -> Dict[tuple, tuple]:
 
 # -- First Secret Read by Principal --------------------------------------------------------
 
-def daily(principal: Principal, first_day: int, secret: str = "daily-config",
+def daily(principal: Actor, first_day: int, secret: str = "daily-config",
           at: float = 8 * HOUR) -> List[dict]:
     """One read of `secret` every day from D-first_day to D-1, at `at` past midnight."""
     return [r for day in range(first_day, 0, -1)
@@ -154,28 +85,32 @@ HARVEST = [f"harvest-{i:02d}" for i in range(25)]
 
 
 def first_read_story(platform: str) -> List[dict]:
-    p = {name: machine(platform, name) for name in
-         ("veteran", "newcomer", "returner", "harvester", "edge-in", "edge-out")}
+    p = {name: machine_actor(platform, name) for name in
+         ("veteran", "newcomer", "returner", "harvester", "edge-in", "edge-out", "curious")}
     return [
         # 10 days of history, then a never-read secret, read again an hour later.
         *daily(p["veteran"], 10), *p["veteran"].read(D + 10 * HOUR + 5 * MINUTE, "new-secret"),
         *p["veteran"].read(D + 11 * HOUR + 5 * MINUTE, "new-secret"),
         # 3 days of history, then 5 new secrets.
         *daily(p["newcomer"], 3, at=9 * HOUR),
-        *p["newcomer"].reads(D + 10 * HOUR + 10 * MINUTE, [f"fresh-{i}" for i in range(5)]),
+        *read_all(p["newcomer"], D + 10 * HOUR + 10 * MINUTE, [f"fresh-{i}" for i in range(5)]),
         # Read a secret 10 days ago (and another every day since), then reads it again.
         *p["returner"].read(D - 10 * DAY + 9 * HOUR, "quarterly-report"),
         *daily(p["returner"], 10),
         *p["returner"].read(D + 10 * HOUR + 15 * MINUTE, "quarterly-report"),
         # History, then 25 new secrets in one hour.
         *daily(p["harvester"], 10),
-        *p["harvester"].reads(D + 10 * HOUR + 20 * MINUTE, HARVEST, every=60),
+        *read_all(p["harvester"], D + 10 * HOUR + 20 * MINUTE, HARVEST, every=60),
         # First reads 7 calendar days before the run (late in the evening), and 6 (just
         # after midnight): only the first has its seven days of history.
         *daily(p["edge-in"], 7, at=23 * HOUR + 30 * MINUTE),
         *p["edge-in"].read(D + 10 * HOUR + 30 * MINUTE, "edge-secret"),
         *daily(p["edge-out"], 6, at=10 * MINUTE),
         *p["edge-out"].read(D + 10 * HOUR + 30 * MINUTE, "edge-secret"),
+        # History, then a new secret at 10:05 and another at 12:05.
+        *daily(p["curious"], 10),
+        *p["curious"].read(D + 10 * HOUR + 5 * MINUTE, "first-find"),
+        *p["curious"].read(D + 12 * HOUR + 5 * MINUTE, "second-find"),
     ]
 
 
@@ -194,7 +129,7 @@ def first_read(tmp_path_factory, packaged_app):
 def test_a_principal_with_history_reading_a_new_secret_raises_one_risk_event(first_read,
                                                                            platform):
     outcome, _ = first_read
-    veteran = machine(platform, "veteran").principal
+    veteran = machine_actor(platform, "veteran").principal
     (alert,) = alerts_for(outcome, "principal", veteran)  # once, not again an hour later
     assert alert["search"] == FIRST_READ and alert["platform"] == platform
     assert values(alert["new_secrets"]) == ["new-secret"]
@@ -206,7 +141,7 @@ def test_a_principal_with_history_reading_a_new_secret_raises_one_risk_event(fir
 def test_reading_the_secret_again_an_hour_later_is_silent_as_the_pair_is_known(first_read,
                                                                               platform):
     outcome, _ = first_read
-    veteran = machine(platform, "veteran").principal
+    veteran = machine_actor(platform, "veteran").principal
     assert len(alerts_for(outcome, "principal", veteran)) == 1
     first_seen, last_seen = known_pairs(outcome)[(veteran, platform, "new-secret")]
     assert (first_seen, last_seen) == (D + 10 * HOUR + 5 * MINUTE, D + 11 * HOUR + 5 * MINUTE)
@@ -215,7 +150,7 @@ def test_reading_the_secret_again_an_hour_later_is_silent_as_the_pair_is_known(f
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_principal_still_learning_is_silent_but_its_reads_are_learned(first_read, platform):
     outcome, _ = first_read
-    newcomer = machine(platform, "newcomer").principal
+    newcomer = machine_actor(platform, "newcomer").principal
     assert alerts_for(outcome, "principal", newcomer) == []
     known = known_pairs(outcome)
     assert {s for (p, pl, s) in known if (p, pl) == (newcomer, platform)} == {
@@ -226,7 +161,7 @@ def test_a_principal_still_learning_is_silent_but_its_reads_are_learned(first_re
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_secret_last_read_ten_days_ago_is_silent(first_read, platform):
     outcome, _ = first_read
-    returner = machine(platform, "returner").principal
+    returner = machine_actor(platform, "returner").principal
     assert alerts_for(outcome, "principal", returner) == []
     assert known_pairs(outcome)[(returner, platform, "quarterly-report")] == (
         D - 10 * DAY + 9 * HOUR, D + 10 * HOUR + 15 * MINUTE)
@@ -235,7 +170,7 @@ def test_a_secret_last_read_ten_days_ago_is_silent(first_read, platform):
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_twenty_five_new_secrets_in_one_hour_make_one_row(first_read, platform):
     outcome, _ = first_read
-    harvester = machine(platform, "harvester").principal
+    harvester = machine_actor(platform, "harvester").principal
     (alert,) = alerts_for(outcome, "principal", harvester)
     assert int(alert["distinct_secrets"]) == 25
     assert sorted(values(alert["new_secrets"])) == HARVEST
@@ -246,16 +181,40 @@ def test_twenty_five_new_secrets_in_one_hour_make_one_row(first_read, platform):
 def test_the_learning_period_counts_calendar_days(first_read, platform):
     """Seven calendar days (@d), not 7 x 24 hours: 6 days 11 hours may be enough."""
     outcome, _ = first_read
-    (alert,) = alerts_for(outcome, "principal", machine(platform, "edge-in").principal)
+    (alert,) = alerts_for(outcome, "principal", machine_actor(platform, "edge-in").principal)
     assert values(alert["new_secrets"]) == ["edge-secret"]
-    assert alerts_for(outcome, "principal", machine(platform, "edge-out").principal) == []
+    assert alerts_for(outcome, "principal", machine_actor(platform, "edge-out").principal) == []
 
 
 def test_only_the_expected_principals_raise_risk_events(first_read):
     outcome, _ = first_read
     assert sorted((a["platform"], a["principal"]) for a in outcome.alerts) == sorted(
-        (p, machine(p, name).principal) for p in PLATFORMS
-        for name in ("veteran", "harvester", "edge-in"))
+        (p, machine_actor(p, name).principal) for p in PLATFORMS
+        for name in ("veteran", "harvester", "edge-in", "curious", "curious"))
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_next_new_secret_of_the_same_principal_is_reported_too(first_read, platform):
+    """Nothing throttles the anomaly: the collection alone keeps pairs from repeating."""
+    outcome, _ = first_read
+    curious = machine_actor(platform, "curious").principal
+    assert [(a["run_time"], values(a["new_secrets"]))
+            for a in alerts_for(outcome, "principal", curious)] == [
+        (D + 11 * HOUR + 25 * MINUTE, ["first-find"]),
+        (D + 13 * HOUR + 25 * MINUTE, ["second-find"])]
+
+
+def test_calendar_days_are_those_of_the_search_heads_time_zone(tmp_path, packaged_app):
+    """In New York (UTC-4 in June) a first read at 23:30 on May 26 is on May 27 in UTC:
+    seven calendar days before a run on June 2 in New York, six in UTC."""
+    etl = machine_actor("GCP", "nightly")
+    first = D - 7 * DAY + 27 * HOUR + 30 * MINUTE  # 2026-05-27T03:30Z
+    logs = write_logs(tmp_path / "logs", {"GCP": [
+        *etl.read(first, "daily-config"),
+        *etl.read(D + 14 * HOUR + 30 * MINUTE, "new-secret")]})  # 10:30 in New York
+    for tz, expected in (("America/New_York", [["new-secret"]]), ("UTC", [])):
+        outcome = run_replay(logs, app_dir=packaged_app, searches=[FIRST_READ], tz=tz)
+        assert [values(a["new_secrets"]) for a in outcome.alerts] == expected, tz
 
 
 def test_an_empty_hour_leaves_the_collection_unchanged(first_read, tmp_path, packaged_app):
@@ -265,7 +224,8 @@ def test_an_empty_hour_leaves_the_collection_unchanged(first_read, tmp_path, pac
     assert before
     copy = tmp_path / "state"
     shutil.copytree(state, copy)
-    quiet = {p: machine(p, "veteran").denied(D + DAY + 10 * HOUR, "forbidden") for p in PLATFORMS}
+    quiet = {p: machine_actor(p, "veteran").denied(D + DAY + 10 * HOUR, "forbidden")
+             for p in PLATFORMS}
     after = run_replay(write_logs(tmp_path / "logs", quiet), app_dir=packaged_app,
                        searches=[FIRST_READ], state_dir=copy)
     assert after.alerts == [] and not after.failures and after.runs
@@ -276,9 +236,9 @@ def test_an_empty_hour_leaves_the_collection_unchanged(first_read, tmp_path, pac
 def seeded(tmp_path_factory, packaged_app):
     """A collection seeded as the README says (a 30-day run), then one morning of reads."""
     folder = tmp_path_factory.mktemp("seeded")
-    veteran = machine("AWS", "veteran2")
-    person_aws = aws(scenarios.aws_sso("ReadOnlyAccess", "Kim@example.com"), "kim@example.com")
-    person_gcp = gcp("Kim@example.com", "kim@example.com")
+    veteran = machine_actor("AWS", "veteran2")
+    person_aws = person_actor("AWS", "Kim@example.com")
+    person_gcp = person_actor("GCP", "Kim@example.com")
     seed = write_csv(folder / "known.csv", ["principal", "platform", "secret", "first_seen",
                                            "last_seen"], [
         (veteran.principal, "AWS", "ancient-secret", D - 40 * DAY, D - 31 * DAY),
@@ -289,7 +249,7 @@ def seeded(tmp_path_factory, packaged_app):
     logs = write_logs(folder / "logs", {
         "AWS": veteran.read(D + 10 * HOUR, "ancient-secret")
         + person_aws.read(D + 10 * HOUR + 5 * MINUTE, "team-secret"),
-        "GCP": person_gcp.reads(D + 10 * HOUR + 10 * MINUTE, ["a", "b", "c"]),
+        "GCP": read_all(person_gcp, D + 10 * HOUR + 10 * MINUTE, ["a", "b", "c"]),
     })
     outcome = run_replay(logs, app_dir=packaged_app, searches=[FIRST_READ],
                          lookups={KNOWN: seed}, state_dir=folder / "state")
@@ -317,17 +277,6 @@ def test_history_is_per_principal_and_platform(seeded):
 
 # -- Cross-Cloud Secret Harvesting ---------------------------------------------------------
 
-def person(platform: str, name: str) -> Principal:
-    """A person signed in with the e-mail `name` (as typed: the command lowercases it)."""
-    if platform == "AWS":
-        return aws(scenarios.aws_sso("ReadOnlyAccess", name), name.lower())
-    if platform == "GCP":
-        return gcp(name, name.lower())
-    if platform == "Azure":
-        return azure(scenarios.azure_person(name, name_uuid("oid", name)), name.lower())
-    return vault(name)
-
-
 def secrets(prefix: str, count: int) -> List[str]:
     return [f"{prefix}-{i:02d}" for i in range(count)]
 
@@ -335,46 +284,40 @@ def secrets(prefix: str, count: int) -> List[str]:
 TEN = D + 10 * HOUR
 
 
+ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
+DAVE, ERIN = "dave@example.com", "erin@example.com"
+CROSS_CLOUD_READS = [
+    # (actor, minutes after 10:00, secrets read 30 s apart)
+    # alice: 6 in GCP and 5 in Azure within the hour, and as many again the next hour.
+    (person_actor("GCP", ALICE), 5, secrets("gcp", 6)),
+    (person_actor("Azure", ALICE), 20, secrets("kv", 5)),
+    (person_actor("GCP", ALICE), 65, secrets("gcp2", 6)),
+    (person_actor("Azure", ALICE), 69, secrets("kv2", 6)),
+    # bob: 6 in GCP, 2 in Azure.
+    (person_actor("GCP", BOB), 5, secrets("gcp", 6)),
+    (person_actor("Azure", BOB), 20, secrets("kv", 2)),
+    # An AWS IAM Identity Center session carol@example.com, a GCP user Carol@Example.com.
+    (person_actor("AWS", CAROL), 5, secrets("prod", 5)),
+    (person_actor("GCP", "Carol@Example.com"), 30, secrets("gcp", 5)),
+    # A Vault AppRole and an AWS role named deploy, and a GCP service account of that
+    # name (e-mail-shaped, but a machine), 10 each.
+    (vault_named_actor("approle"), 0, secrets("deploy", 10)),
+    (machine_actor("AWS", "deploy"), 0, secrets("deploy", 10)),
+    (machine_actor("GCP", "deploy"), 0, secrets("deploy", 10)),
+    # Vault dave and Azure dave@example.com, mapped to one identity, 5 each.
+    (vault_named_actor("dave"), 5, secrets("app", 5)),
+    (person_actor("Azure", DAVE), 10, secrets("kv", 5)),
+    # erin: 5 in GCP from 10:50, 5 in Azure from 11:02: two clock hours.
+    (person_actor("GCP", ERIN), 50, secrets("gcp", 5)),
+    (person_actor("Azure", ERIN), 62, secrets("kv", 5)),
+]
+
+
 def cross_cloud_story() -> Dict[str, List[dict]]:
-    calls = [
-        # alice@example.com: 6 in GCP and 5 in Azure within the hour, again the next hour.
-        person("GCP", "alice@example.com").reads(TEN + 5 * MINUTE, secrets("gcp", 6)),
-        person("Azure", "alice@example.com").reads(TEN + 20 * MINUTE, secrets("kv", 5)),
-        person("GCP", "alice@example.com").reads(TEN + HOUR + 5 * MINUTE, secrets("gcp2", 6)),
-        person("Azure", "alice@example.com").reads(TEN + HOUR + 9 * MINUTE, secrets("kv2", 6)),
-        # bob@example.com: 6 in GCP, 2 in Azure.
-        person("GCP", "bob@example.com").reads(TEN + 5 * MINUTE, secrets("gcp", 6)),
-        person("Azure", "bob@example.com").reads(TEN + 20 * MINUTE, secrets("kv", 2)),
-        # An AWS SSO session carol@example.com and a GCP user Carol@Example.com, 5 each.
-        person("AWS", "carol@example.com").reads(TEN + 5 * MINUTE, secrets("prod", 5)),
-        person("GCP", "Carol@Example.com").reads(TEN + 30 * MINUTE, secrets("gcp", 5)),
-        # A Vault AppRole and an AWS role, both named deploy, 10 each; a GCP service
-        # account (e-mail-shaped, but a machine) with the AWS role's name too.
-        vault("approle").reads(TEN, secrets("deploy", 10)),
-        machine("AWS", "deploy").reads(TEN, secrets("deploy", 10)),
-        machine("GCP", "deploy").reads(TEN, secrets("deploy", 10)),
-        # Vault dave and Azure dave@example.com, mapped to one identity, 5 each.
-        vault("dave").reads(TEN + 5 * MINUTE, secrets("app", 5)),
-        person("Azure", "dave@example.com").reads(TEN + 10 * MINUTE, secrets("kv", 5)),
-        # erin@example.com: 5 in GCP at 10:50, 5 in Azure at 11:02: two clock hours.
-        person("GCP", "erin@example.com").reads(TEN + 50 * MINUTE, secrets("gcp", 5), every=60),
-        person("Azure", "erin@example.com").reads(TEN + 62 * MINUTE, secrets("kv", 5)),
-    ]
     by_platform = defaultdict(list)
-    for records in calls:
-        for record in records:
-            by_platform[platform_of(record)].append(record)
+    for actor, minutes, names in CROSS_CLOUD_READS:
+        by_platform[actor.platform] += read_all(actor, TEN + minutes * MINUTE, names)
     return by_platform
-
-
-def platform_of(record: dict) -> str:
-    if "eventSource" in record:
-        return "AWS"
-    if "protoPayload" in record:
-        return "GCP"
-    if "operationName" in record:
-        return "Azure"
-    return "Vault"
 
 
 @pytest.fixture(scope="module")
@@ -389,7 +332,7 @@ def cross_cloud(tmp_path_factory, packaged_app):
 
 
 def test_one_person_reading_in_gcp_and_azure_within_the_hour_alerts_once(cross_cloud):
-    (alert,) = alerts_for(cross_cloud, "identity", "alice@example.com")
+    (alert,) = alerts_for(cross_cloud, "identity", ALICE)
     assert alert["search"] == CROSS_CLOUD
     assert values(alert["platforms"]) == ["Azure", "GCP"]
     assert (int(alert["gcp_distinct_secrets"]), int(alert["azure_distinct_secrets"])) == (6, 5)
@@ -399,28 +342,28 @@ def test_one_person_reading_in_gcp_and_azure_within_the_hour_alerts_once(cross_c
 
 
 def test_six_in_gcp_and_two_in_azure_is_silent(cross_cloud):
-    assert alerts_for(cross_cloud, "identity", "bob@example.com") == []
+    assert alerts_for(cross_cloud, "identity", BOB) == []
 
 
 def test_an_aws_sso_session_and_a_gcp_user_with_the_same_email_are_one_identity(cross_cloud):
-    (alert,) = alerts_for(cross_cloud, "identity", "carol@example.com")
+    (alert,) = alerts_for(cross_cloud, "identity", CAROL)
     assert values(alert["platforms"]) == ["AWS", "GCP"]
     assert values(alert["principal"]) == ["carol@example.com"]
 
 
 def test_machine_principals_are_never_joined_by_name(cross_cloud):
-    names = {"approle", machine("AWS", "deploy").principal, machine("GCP", "deploy").principal}
+    names = {"approle", *(machine_actor(p, "deploy").principal for p in ("AWS", "GCP"))}
     assert not [a for a in cross_cloud.alerts if names & set(values(a.get("principal")))]
 
 
 def test_an_identities_row_joins_principals_of_different_names(cross_cloud):
-    (alert,) = alerts_for(cross_cloud, "identity", "dave@example.com")
+    (alert,) = alerts_for(cross_cloud, "identity", DAVE)
     assert values(alert["platforms"]) == ["Azure", "Vault"]
     assert sorted(values(alert["principal"])) == ["dave", "dave@example.com"]
 
 
 def test_reads_in_two_clock_hours_are_two_windows(cross_cloud):
-    assert alerts_for(cross_cloud, "identity", "erin@example.com") == []
+    assert alerts_for(cross_cloud, "identity", ERIN) == []
 
 
 def test_only_the_expected_identities_alert(cross_cloud):
