@@ -130,8 +130,7 @@ def test_first_read_keeps_its_memory_in_a_kv_store_collection_it_never_empties(c
 
 
 @pytest.mark.parametrize(("lookup", "fields"), COLLECTIONS.items())
-def test_state_lookups_are_kv_store_collections_writable_by_admins_only(confs, conf, lookup,
-                                                                       fields):
+def test_state_lookups_are_kv_store_collections_shipped_empty(confs, lookup, fields):
     definition = confs["transforms"][lookup]
     assert definition["external_type"] == "kvstore"
     collection = definition["collection"]
@@ -139,10 +138,8 @@ def test_state_lookups_are_kv_store_collections_writable_by_admins_only(confs, c
     stanza = confs["collections"][collection]
     assert {f"field.{f}" for f in fields} <= set(stanza)
     assert stanza.get("replicate", "false") == "false"  # never sent to indexers
-    meta = conf(ROOT / "app" / "metadata" / "default.meta")
-    for kind, name in (("collections", collection), ("transforms", lookup)):
-        access = meta[f"{kind}/{name}"]["access"].replace(" ", "")
-        assert access == "read:[*],write:[admin,sc_admin]"
+    # Admins-only write access comes from [collections] and [transforms] in default.meta,
+    # checked for every lookup by test_live_deployment.py.
     assert not (ROOT / "lookups" / f"{lookup}.csv").exists()  # nothing shipped to overwrite
 
 
