@@ -6,7 +6,7 @@ Follows the Search Reference's "Statistical and charting functions":
 - `dc(X)` / `distinct_count(X)` the number of distinct values (each value of a
   multivalue field counts); `values(X)` the distinct values in lexicographical order;
   `list(X)` every value in order (at most 100);
-- `sum`, `avg`/`mean`, `median`, `range` use the values that are numbers; null when none;
+- `sum`, `avg`/`mean`, `range` use the values that are numbers; null when none;
 - `max(X)`/`min(X)`: numerically when some values are numbers (strings then ignored),
   else lexicographically;
 - `latest(X)`/`earliest(X)`: X of the result with the greatest/least `_time` among those
@@ -20,7 +20,6 @@ Results are floats for numbers, strings, or lists for multivalue results.
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -64,11 +63,6 @@ def _sum(events, field):
 def _avg(events, field):
     numbers = _numbers(events, field)
     return sum(numbers) / len(numbers) if numbers else None
-
-
-def _median(events, field):
-    numbers = _numbers(events, field)
-    return float(statistics.median_low(numbers)) if numbers else None
 
 
 def _range(events, field):
@@ -134,7 +128,7 @@ def _first(last: bool):
 
 
 FUNCTIONS: Dict[str, Callable[[Sequence[dict], Optional[str]], Value]] = {
-    "count": _count, "dc": _dc, "sum": _sum, "avg": _avg, "median": _median,
+    "count": _count, "dc": _dc, "sum": _sum, "avg": _avg,
     "range": _range, "max": _extreme(max), "min": _extreme(min), "values": _values,
     "list": _list, "mode": _mode, "latest": _timed(True, False),
     "earliest": _timed(False, False), "latest_time": _timed(True, True),
@@ -145,10 +139,10 @@ ALIASES = {"distinct_count": "dc", "mean": "avg", "c": "count"}
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\((.*)\)\Z", re.DOTALL)
 
 
-def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
-                       ) -> tuple:
+def parse_aggregations(tokens: List[Token], search: Optional[str], command: str,
+                       position: int = 0) -> tuple:
     """`count AS n dc(x) AS y max(z)` -> ([Aggregation...], index of the first token after
-    them). Stops at `by`/`BY` or at the end."""
+    them). Stops at `by`/`BY` or at the end; `position` is the command's, for errors."""
     aggregations: List[Aggregation] = []
     i = 0
     while i < len(tokens):
@@ -167,7 +161,7 @@ def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
         if function not in FUNCTIONS:
             raise SplUnsupported(f"unsupported {command} function '{name}'", search=search,
                                  position=token.position)
-        if argument.startswith("eval(") or "(" in argument:
+        if "(" in argument:
             raise SplUnsupported(f"unsupported {command} function argument "
                                  f"'{argument}' (eval expressions)", search=search,
                                  position=token.position)
@@ -178,7 +172,7 @@ def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
         default_name = f"{name}({argument})" if argument else name
         i += 1
         output = default_name
-        if i + 1 < len(tokens) + 1 and i < len(tokens) and tokens[i].raw.lower() == "as":
+        if i < len(tokens) and tokens[i].raw.lower() == "as":
             if i + 1 >= len(tokens):
                 raise SplError(f"{command}: AS needs a name", search=search,
                                position=tokens[i].position)
@@ -186,7 +180,6 @@ def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
             i += 2
         aggregations.append(Aggregation(function, field, output, token.position))
     if not aggregations:
-        position = tokens[0].position if tokens else 0
         raise SplError(f"{command} needs at least one statistical function", search=search,
                        position=position)
     return aggregations, i

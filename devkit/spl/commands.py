@@ -323,11 +323,11 @@ class Stats(Command):
         return out
 
 
-def _parse_stats_like(text, offset, search, name, allowed):
+def _parse_stats_like(text, offset, position, search, name, allowed):
     tokens = tokenize(text, offset, search)
     options, tokens = take_options(tokens, allowed, name, search)
     functions, by_tokens = split_by(tokens)
-    aggregations, used = parse_aggregations(functions, search, name)
+    aggregations, used = parse_aggregations(functions, search, name, position)
     if used != len(functions):
         token = functions[used]
         raise SplError(f"{name}: unexpected '{token.raw}'", search=search,
@@ -337,7 +337,7 @@ def _parse_stats_like(text, offset, search, name, allowed):
 
 @command("stats")
 def parse_stats(text, offset, position, search, engine):
-    _, aggregations, by = _parse_stats_like(text, offset, search, "stats", ())
+    _, aggregations, by = _parse_stats_like(text, offset, position, search, "stats", ())
     return Stats(position, aggregations, by)
 
 
@@ -368,7 +368,7 @@ class Eventstats(Command):
 
 @command("eventstats")
 def parse_eventstats(text, offset, position, search, engine):
-    _, aggregations, by = _parse_stats_like(text, offset, search, "eventstats", ())
+    _, aggregations, by = _parse_stats_like(text, offset, position, search, "eventstats", ())
     return Eventstats(position, aggregations, by)
 
 
@@ -445,7 +445,7 @@ class Streamstats(Command):
 @command("streamstats")
 def parse_streamstats(text, offset, position, search, engine):
     options, aggregations, by = _parse_stats_like(
-        text, offset, search, "streamstats", ("time_window", "window", "current"))
+        text, offset, position, search, "streamstats", ("time_window", "window", "current"))
     time_window = None
     if "time_window" in options:
         value, token = options["time_window"]
@@ -581,7 +581,7 @@ def parse_timechart(text, offset, position, search, engine):
     options, tokens = take_options(tokens, ("span", "limit", "useother", "usenull"),
                                    "timechart", search)
     functions, by_tokens = split_by(tokens)
-    aggregations, used = parse_aggregations(functions, search, "timechart")
+    aggregations, used = parse_aggregations(functions, search, "timechart", position)
     if used != len(functions):
         raise SplError(f"timechart: unexpected '{functions[used].raw}'", search=search,
                        position=functions[used].position)
@@ -1314,7 +1314,8 @@ class Outputlookup(Command):
     collection emptied; with `override_if_empty=false` the table is left as it was.
     `append=true` adds rows (to a CSV's existing columns only); `key_field` (KV store)
     names the field holding each row's `_key`, updating that record; rows with a `_key`
-    update theirs, others get a new key. `max` writes at most that many rows."""
+    update theirs, others get a new key. A KV store lookup with a `fields_list` stores
+    those fields only. `max` writes at most that many rows."""
 
     name = "outputlookup"
     keeps_columns = True
@@ -1355,9 +1356,11 @@ class Outputlookup(Command):
     def _write_collection(self, lookups, definition: Definition, rows: List[dict]) -> None:
         existing = lookups.load_collection(definition) if self.append else []
         by_key = {to_text(r["_key"]): i for i, r in enumerate(existing) if r.get("_key")}
+        wanted = set(definition.fields_list or ())
         for row in rows:
+            # A collection keeps the lookup's fields_list (all fields when it has none).
             record = {k: v for k, v in row.items()
-                      if not k.startswith("_") or k in ("_key", "_time")}
+                      if (k in wanted if wanted else not k.startswith("_") or k == "_time")}
             key_value = row.get(self.key_field) if self.key_field else row.get("_key")
             key = to_text(values_of(key_value)[0]) if key_value is not None else new_key()
             record["_key"] = key

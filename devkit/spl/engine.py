@@ -119,17 +119,14 @@ class Engine:
         context = RunContext(self, name, now, earliest, latest, self.tz)
         rows: List[dict] = []
         if not pipeline.generating:
+            bounded = earliest is not None or latest is not None
             for event in events:
-                row = _normalize_event(event)
-                moment = row.get("_time")
-                if earliest is not None or latest is not None:
-                    if not isinstance(moment, float):
+                if bounded:  # filter before copying: runs often see a small slice
+                    moment = to_number(event.get("_time"))
+                    if moment is None or (earliest is not None and moment < earliest) or (
+                            latest is not None and moment >= latest):
                         continue
-                    if earliest is not None and moment < earliest:
-                        continue
-                    if latest is not None and moment >= latest:
-                        continue
-                rows.append(row)
+                rows.append(_normalize_event(event))
         for command in pipeline.commands:
             before = context.columns
             try:

@@ -170,3 +170,47 @@ def test_unknown_functions_are_refused_with_their_position(spl):
 def test_wrong_argument_counts_are_errors(spl):
     with pytest.raises(SplError, match="takes 3 arguments"):
         spl("| makeresults | eval x=if(1=1, 2)", [])
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ('isint("3")', "yes"), ('isint("3.5")', "no"), ('isnum("x")', "no"), ('isstr("x")', "yes"),
+    ('isstr("3")', "no"), ('cidrmatch("10.0.0.0/8", "10.1.2.3")', "yes"),
+    ('cidrmatch("10.0.0.0/8", "192.168.0.1")', "no"), ("1=1 XOR 1=2", "yes"),
+    ("1=1 XOR 2=2", "no"), ("NOT 1=2", "yes"), ('"abc" != "abc"', "no"),
+    ('"b" <= "a"', "no"), ("2 > 10", "no"),
+])
+def test_conditions(spl, expression, expected):
+    assert evaluate(spl, f'if({expression}, "yes", "no")') == expected
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ('typeof(12)', "Number"), ('typeof("x")', "String"), ("typeof(null())", "Invalid"),
+    ('typeof(1==1)', "Boolean"), ('typeof(mvappend("a", "b"))', "Multivalue"),
+    ('trim("  a  ")', "a"), ('ltrim("xxa", "x")', "a"), ('rtrim("a  ")', "a"),
+    ('mvsort(mvappend("b", "a", "C"))', ["C", "a", "b"]),
+    ('mvfind(mvappend("ab", "cd"), "^c")', 1.0), ('validate(1==1, "ok", 1==2, "bad")', "bad"),
+    ('pow(2, 10)', 1024.0), ('sqrt(16)', 4.0), ("sqrt(-1)", None),
+    ("exact(0.1 + 0.2) > 0.3", None), ("time()", 1714313100.0),
+    ('tostring(mvappend(1, 2))', ["1", "2"]), ('lower(mvappend("A", "B"))', ["a", "b"]),
+    ('tostring(86400 + 61, "duration")', "1+00:01:01"), ('tostring(1234, "commas")', "1,234"),
+    ('replace("aaa", "a", "b")', "bbb"), ('split("abc", "")', ["a", "b", "c"]),
+    ('mvindex("single", 0)', "single"), ('mvjoin(null(), ",")', None),
+    ('coalesce(null(), null())', None), ("round(-2.5)", -3.0), ('round(x, 1)', None),
+    ('"1" + "2"', 3.0), ('"a" + 1', None), ('"a" - "b"', None), ("5 % 0", None),
+    ("1e3 / 4", 250.0),
+])
+def test_more_function_results(spl, expression, expected):
+    if expected is None and expression.startswith("exact"):
+        assert evaluate(spl, f'if({expression}, "yes", "no")') == "yes"
+        return
+    assert evaluate(spl, expression) == expected
+
+
+def test_string_escapes_and_unbalanced_syntax(spl):
+    assert evaluate(spl, r'"say \"hi\""') == 'say "hi"'
+    with pytest.raises(SplError, match="expected"):
+        spl("search * | eval x=(1 + 2", [{"a": "1"}])
+    with pytest.raises(SplError, match="unexpected"):
+        spl("search * | eval x=1 2", [{"a": "1"}])
+    with pytest.raises(SplError, match="field=expression"):
+        spl("search * | eval 3", [{"a": "1"}])

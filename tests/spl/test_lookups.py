@@ -46,7 +46,7 @@ default_match = nobody
 [identities]
 external_type = kvstore
 collection = cloud_secrets_identities
-fields_list = _key, principal, platform, identity
+fields_list = _key, principal, platform, identity, seen
 
 [missing_file]
 filename = not_there.csv
@@ -216,9 +216,10 @@ def test_kvstore_key_field_updates_the_record_with_that_key(spl):
     assert records["k1"]["identity"] == "2" and records["k2"]["principal"] == "b"
 
 
-def test_kvstore_enforced_number_types(spl):
-    spl("search * | outputlookup identities", [{"principal": "a", "seen": "3"}])
-    assert json.loads(kv_file(spl).read_text())[0]["seen"] == 3.0
+def test_kvstore_enforced_types_and_fields_list(spl):
+    spl("search * | outputlookup identities", [{"principal": "a", "seen": "3", "junk": "x"}])
+    record = json.loads(kv_file(spl).read_text())[0]
+    assert record["seen"] == 3.0 and "junk" not in record
 
 
 def test_kvstore_with_no_results_is_emptied_unless_override_if_empty_false(spl):
@@ -234,3 +235,32 @@ def test_seeding_and_reading_lookups_through_the_engine(spl):
     assert [r["identity"] for r in spl.engine.read_lookup("identities")] == ["i"]
     spl.engine.write_lookup("baseline", [{"principal": "p", "platform": "AWS"}])
     assert spl.engine.read_lookup("baseline") == [{"principal": "p", "platform": "AWS"}]
+
+
+def test_wildcard_match_type_and_unsupported_lookup_types(make_spl):
+    from devkit.spl import SplUnsupported
+
+    spl = make_spl(default={"transforms": "[w]\nfilename = w.csv\nmatch_type = WILDCARD(host)\n"
+                                          "\n[ext]\nexternal_cmd = dnslookup.py host ip\n"
+                                          "\n[timed]\nfilename = t.csv\ntime_field = t\n"},
+                   lookups={"w.csv": "host,kind\nweb*,web\ndb1,database\n"})
+    rows = spl("search * | lookup w host OUTPUT kind", [{"host": "web7"}, {"host": "db1"},
+                                                        {"host": "db2"}])
+    assert [r.get("kind") for r in rows] == ["web", "database", None]
+    for query in ("search * | lookup ext host", "| inputlookup timed"):
+        with pytest.raises(SplUnsupported):
+            spl(query, [])
+
+
+def test_outputlookup_max_and_key_field_on_csv(spl):
+    spl("search * | outputlookup max=1 baseline", [{"principal": "a"}, {"principal": "b"}])
+    assert spl.engine.read_lookup("baseline") == [{"principal": "a"}]
+    with pytest.raises(SplError, match="KV store"):
+        spl("search * | outputlookup key_field=principal baseline", [{"principal": "a"}])
+
+
+def test_inputlookup_where_on_a_kvstore_collection(spl):
+    spl.engine.write_lookup("identities", [{"principal": "a", "identity": "x"},
+                                           {"principal": "b", "identity": "y"}])
+    rows = spl("| inputlookup identities where identity=y", [])
+    assert [r["principal"] for r in rows] == ["b"]

@@ -68,6 +68,12 @@ def test_latest_and_earliest_follow_time_not_order(spl):
                        "lo": 100.0, "hi": 400.0}
 
 
+def test_latest_and_earliest_keep_the_first_result_seen_on_equal_times(spl):
+    events = [{"p": "x", "_time": 5, "t": "first"}, {"p": "x", "_time": 5, "t": "second"}]
+    rows = spl("search * | stats latest(t) AS l earliest(t) AS e", events)
+    assert rows == [{"l": "first", "e": "first"}]
+
+
 def test_max_and_min_are_numeric_for_numbers_and_lexicographic_for_text(spl):
     numbers = [{"v": "9"}, {"v": "10"}, {"v": "100"}]
     rows = spl("search * | stats max(v) AS hi min(v) AS lo", numbers)
@@ -132,3 +138,44 @@ def test_unsupported_functions_and_eval_arguments_are_refused(spl):
             assert named in str(error)
         else:
             raise AssertionError(f"{query} was not refused")
+
+
+def test_more_functions(spl):
+    events = [{"v": v, "_time": t, "w": w} for v, t, w in
+              (("3", 10, "x"), ("1", 30, "y"), ("2", 20, "x"), ("9", 5, None))]
+    for e in events:
+        if e["w"] is None:
+            del e["w"]
+    rows = spl("search * | stats range(v) AS r mode(w) AS m "
+               "latest_time(w) AS lt earliest_time(w) AS et mean(v) AS a c AS n "
+               "distinct_count(w) AS d", events)
+    assert rows == [{"r": 8.0, "m": "x", "lt": 30.0, "et": 10.0,
+                     "a": 3.75, "n": 4.0, "d": 2.0}]
+
+
+def test_stats_by_commas_and_as_names(spl):
+    rows = spl("search * | stats count AS n, dc(a) AS d BY p, q",
+               [{"p": "1", "q": "2", "a": "x"}])
+    assert rows == [{"p": "1", "q": "2", "n": 1.0, "d": 1.0}]
+
+
+def test_stats_syntax_errors(spl):
+    import pytest
+
+    from devkit.spl import SplError
+    for query, position in (("search * | stats", 11), ("search * | stats sum", 17),
+                            ("search * | stats count AS", 23),
+                            ("search * | stats count junk=1", 23),
+                            ("search * | stats by x", 11)):
+        with pytest.raises(SplError) as error:
+            spl(query, [{"a": "1"}])
+        assert error.value.position == position, query
+
+
+def test_eventstats_without_by_and_timechart_without_by(spl):
+    rows = spl("search * | eventstats max(n) AS top", [{"n": "1"}, {"n": "5"}])
+    assert [r["top"] for r in rows] == [5.0, 5.0]
+    rows = spl("search * | timechart span=1m count dc(p) AS d sum(x) AS s",
+               [{"_time": 0, "p": "a"}, {"_time": 70, "p": "b"}], earliest=0, latest=120)
+    assert rows == [{"_time": 0.0, "count": 1.0, "d": 1.0}, {"_time": 60.0, "count": 1.0,
+                                                            "d": 1.0}]
