@@ -220,9 +220,11 @@ def test_shipped_defaults_put_high_privilege_first_and_describe_every_row(engine
             ("regex", "serviceaccount|svc|automation")} <= patterns
 
 
-def test_the_local_file_ships_with_a_header_only():
-    text = (ROOT / "lookups" / rules.LOCAL_RULES).read_text().strip()
-    assert text == HEADER
+def test_the_local_file_is_the_customers_and_copies_the_defaults_header():
+    # Not shipped, so that an upgrade cannot overwrite it (analytics.md, shipped files);
+    # the README tells customers to start it with the shipped file's header.
+    assert not (ROOT / "lookups" / rules.LOCAL_RULES).exists()
+    assert (ROOT / "lookups" / rules.DEFAULT_RULES).read_text().splitlines()[0] == HEADER
 
 
 @pytest.mark.parametrize("count", [rules.TRIGRAM_INDEX_MIN, rules.TRIGRAM_INDEX_MIN + 500])
