@@ -139,10 +139,10 @@ ALIASES = {"distinct_count": "dc", "mean": "avg", "c": "count"}
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\((.*)\)\Z", re.DOTALL)
 
 
-def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
-                       ) -> tuple:
+def parse_aggregations(tokens: List[Token], search: Optional[str], command: str,
+                       position: int = 0) -> tuple:
     """`count AS n dc(x) AS y max(z)` -> ([Aggregation...], index of the first token after
-    them). Stops at `by`/`BY` or at the end."""
+    them). Stops at `by`/`BY` or at the end; `position` is the command's, for errors."""
     aggregations: List[Aggregation] = []
     i = 0
     while i < len(tokens):
@@ -161,7 +161,7 @@ def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
         if function not in FUNCTIONS:
             raise SplUnsupported(f"unsupported {command} function '{name}'", search=search,
                                  position=token.position)
-        if argument.startswith("eval(") or "(" in argument:
+        if "(" in argument:
             raise SplUnsupported(f"unsupported {command} function argument "
                                  f"'{argument}' (eval expressions)", search=search,
                                  position=token.position)
@@ -172,7 +172,7 @@ def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
         default_name = f"{name}({argument})" if argument else name
         i += 1
         output = default_name
-        if i + 1 < len(tokens) + 1 and i < len(tokens) and tokens[i].raw.lower() == "as":
+        if i < len(tokens) and tokens[i].raw.lower() == "as":
             if i + 1 >= len(tokens):
                 raise SplError(f"{command}: AS needs a name", search=search,
                                position=tokens[i].position)
@@ -180,7 +180,6 @@ def parse_aggregations(tokens: List[Token], search: Optional[str], command: str
             i += 2
         aggregations.append(Aggregation(function, field, output, token.position))
     if not aggregations:
-        position = tokens[0].position if tokens else 0
         raise SplError(f"{command} needs at least one statistical function", search=search,
                        position=position)
     return aggregations, i

@@ -323,11 +323,11 @@ class Stats(Command):
         return out
 
 
-def _parse_stats_like(text, offset, search, name, allowed):
+def _parse_stats_like(text, offset, position, search, name, allowed):
     tokens = tokenize(text, offset, search)
     options, tokens = take_options(tokens, allowed, name, search)
     functions, by_tokens = split_by(tokens)
-    aggregations, used = parse_aggregations(functions, search, name)
+    aggregations, used = parse_aggregations(functions, search, name, position)
     if used != len(functions):
         token = functions[used]
         raise SplError(f"{name}: unexpected '{token.raw}'", search=search,
@@ -337,7 +337,7 @@ def _parse_stats_like(text, offset, search, name, allowed):
 
 @command("stats")
 def parse_stats(text, offset, position, search, engine):
-    _, aggregations, by = _parse_stats_like(text, offset, search, "stats", ())
+    _, aggregations, by = _parse_stats_like(text, offset, position, search, "stats", ())
     return Stats(position, aggregations, by)
 
 
@@ -368,7 +368,7 @@ class Eventstats(Command):
 
 @command("eventstats")
 def parse_eventstats(text, offset, position, search, engine):
-    _, aggregations, by = _parse_stats_like(text, offset, search, "eventstats", ())
+    _, aggregations, by = _parse_stats_like(text, offset, position, search, "eventstats", ())
     return Eventstats(position, aggregations, by)
 
 
@@ -445,7 +445,7 @@ class Streamstats(Command):
 @command("streamstats")
 def parse_streamstats(text, offset, position, search, engine):
     options, aggregations, by = _parse_stats_like(
-        text, offset, search, "streamstats", ("time_window", "window", "current"))
+        text, offset, position, search, "streamstats", ("time_window", "window", "current"))
     time_window = None
     if "time_window" in options:
         value, token = options["time_window"]
@@ -581,7 +581,7 @@ def parse_timechart(text, offset, position, search, engine):
     options, tokens = take_options(tokens, ("span", "limit", "useother", "usenull"),
                                    "timechart", search)
     functions, by_tokens = split_by(tokens)
-    aggregations, used = parse_aggregations(functions, search, "timechart")
+    aggregations, used = parse_aggregations(functions, search, "timechart", position)
     if used != len(functions):
         raise SplError(f"timechart: unexpected '{functions[used].raw}'", search=search,
                        position=functions[used].position)

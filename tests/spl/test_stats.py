@@ -68,6 +68,12 @@ def test_latest_and_earliest_follow_time_not_order(spl):
                        "lo": 100.0, "hi": 400.0}
 
 
+def test_latest_and_earliest_keep_the_first_result_seen_on_equal_times(spl):
+    events = [{"p": "x", "_time": 5, "t": "first"}, {"p": "x", "_time": 5, "t": "second"}]
+    rows = spl("search * | stats latest(t) AS l earliest(t) AS e", events)
+    assert rows == [{"l": "first", "e": "first"}]
+
+
 def test_max_and_min_are_numeric_for_numbers_and_lexicographic_for_text(spl):
     numbers = [{"v": "9"}, {"v": "10"}, {"v": "100"}]
     rows = spl("search * | stats max(v) AS hi min(v) AS lo", numbers)
@@ -157,10 +163,13 @@ def test_stats_syntax_errors(spl):
     import pytest
 
     from devkit.spl import SplError
-    for query in ("search * | stats", "search * | stats sum", "search * | stats count AS",
-                  "search * | stats count junk=1"):
-        with pytest.raises(SplError):
+    for query, position in (("search * | stats", 11), ("search * | stats sum", 17),
+                            ("search * | stats count AS", 23),
+                            ("search * | stats count junk=1", 23),
+                            ("search * | stats by x", 11)):
+        with pytest.raises(SplError) as error:
             spl(query, [{"a": "1"}])
+        assert error.value.position == position, query
 
 
 def test_eventstats_without_by_and_timechart_without_by(spl):

@@ -99,3 +99,25 @@ def test_log_files_reads_folders_recursively(tmp_path):
     files, missing = indexer.log_files([str(tmp_path / "a"), str(tmp_path / "nope")])
     assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a/b/two.jsonl", "a/one.json"]
     assert missing == [str(tmp_path / "nope")]
+
+
+def test_the_shape_guess_agrees_with_the_corpus_expectations(shared):
+    """Every record of the shared corpus whose platform is known (tests/data/
+    corpus_expectations.csv, written from the vendors' documentation) gets that platform's
+    sourcetype."""
+    import csv
+    from pathlib import Path
+
+    from devkit import vendorlogs
+
+    expectations = Path(__file__).resolve().parents[1] / "data" / "corpus_expectations.csv"
+    with expectations.open(newline="") as handle:
+        expected = {(row["file"], int(row["record"])): row["platform"]
+                    for row in csv.DictReader(handle) if row["platform"] != "Unknown"}
+    guessed = {}
+    for name in {file for file, _record in expected}:
+        records = vendorlogs.read_records(shared / "corpus" / name)
+        for number, record in enumerate(records, start=1):
+            guess = indexer.guess_platform(record)
+            guessed[(name, number)] = "Azure" if guess == "Azure activity" else guess
+    assert expected and {key: guessed.get(key) for key in expected} == expected
