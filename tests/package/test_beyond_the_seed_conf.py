@@ -170,7 +170,8 @@ def test_cross_cloud_is_a_rule_with_notable_risk_and_suppression_by_identity(con
     assert len(drilldowns) >= 2 and all({"name", "search"} <= set(d) for d in drilldowns)
     assert settings["action.correlationsearch.detection_type"] == "ebd"
     columns = result_columns(settings["search"])
-    assert {"identity", "platforms", "distinct_secrets_per_platform", "aws_distinct_secrets",
+    assert {"identity", "platform", "platforms", "distinct_secrets_per_platform",
+            "aws_distinct_secrets",
             "gcp_distinct_secrets", "azure_distinct_secrets", "vault_distinct_secrets",
             "src_ip", "reason"} <= columns
     final = [c for c in pipeline(settings["search"]) if c.startswith("stats ")][-1]
