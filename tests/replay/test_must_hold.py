@@ -106,6 +106,18 @@ def test_the_volume_rule_counts_clock_hours(logs_dir, packaged_app):
     assert hour_of(alert["run_time"]) == 11
 
 
+def test_clock_hours_are_the_search_heads_time_zone(logs_dir, packaged_app):
+    # 20 reads from 09:00Z to 09:57Z: one UTC hour, but 14:30-15:27 in India (UTC+05:30),
+    # where `-1h@h` and `@h` snap to local hours: 10 reads in each of two hours.
+    records = reads(DANA, 20, START, 3 * MINUTE)
+    utc = replay_records(logs_dir, packaged_app, "AWS", records, searches=[VOLUME])
+    assert fired(utc) == {("unusual_volume", DANA.principal)}
+    india = replay_records(logs_dir, packaged_app, "AWS", records, searches=[VOLUME],
+                           tz="Asia/Kolkata")
+    assert india.alerts == [] and india.failures == []
+    assert india.runs[VOLUME] > 0
+
+
 def test_late_data_inside_the_lag_budget_is_seen_and_later_data_is_missed(logs_dir,
                                                                           packaged_app):
     burst = reads(DANA, 20, START + 30 * MINUTE, 90)  # 09:30 to 09:58:30
