@@ -90,7 +90,8 @@ def main(argv: Sequence[str], app_dir: Optional[Path] = None, out=None, err=None
         latest = time_bound(args.latest, now, tz, "--latest")
         workspace = Workspace(Path(args.app or app_dir or replay.default_app()), tz=tz)
         logs = replay.read_logs(args.paths, workspace, lag)
-        visible = [e for e in logs.events if float(e["_indextime"]) <= now]
+        # Newest first, as Splunk's search returns events.
+        visible = [e for e in reversed(logs.events) if float(e["_indextime"]) <= now]
         rows = workspace.engine.run(args.spl, visible, now=now, earliest=earliest,
                                     latest=latest, name="ad hoc search")
         unknown = replay.unknown_per_file(workspace, logs)
