@@ -110,3 +110,25 @@ def test_sum_in_the_window_of_the_enumeration_rule(spl):
     rows = spl("search * | streamstats time_window=10m sum(listed) AS window_lists "
                "by principal", events)
     assert [r["window_lists"] for r in rows] == [1, 1, 0]
+
+
+def test_equal_times_count_as_ordered_both_ways(spl):
+    ascending = reads((0, "a", "s1"), (0, "a", "s2"), (5, "a", "s3"))
+    rows = spl("search * | streamstats time_window=10m dc(secret) AS d", ascending)
+    assert [r["d"] for r in rows] == [1, 2, 3]
+    descending = reads((10, "a", "s1"), (10, "a", "s2"), (0, "a", "s3"))
+    rows = spl("search * | streamstats time_window=10m dc(secret) AS d", descending)
+    assert [r["d"] for r in rows] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("seconds", [(20, 10, 15, 5), (0, 10, 5, 15)])
+def test_any_step_out_of_order_is_refused(spl, seconds):
+    events = reads(*((t, "a", "s") for t in seconds))
+    with pytest.raises(SplError, match="sorted by _time"):
+        spl("search * | streamstats time_window=10m count", events)
+
+
+def test_window_with_current_false_holds_the_previous_n(spl):
+    rows = spl("search * | streamstats window=2 current=false sum(bytes) AS before",
+               host_events())
+    assert [r.get("before") for r in rows] == [None, 100, 300, 600, 450, 200]
