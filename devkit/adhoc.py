@@ -55,7 +55,8 @@ def parser():
     p = replay._Parser(prog="build.py search", description=__doc__.split("\n\n")[0])
     p.add_argument("spl", metavar="SPL", help="the search, as typed in Splunk's search bar")
     p.add_argument("paths", nargs="+", metavar="PATH", help="vendor log files or folders")
-    p.add_argument("--app", type=Path, help="an unpacked app folder (default: the build's)")
+    p.add_argument("--app", type=Path, metavar="DIR",
+                   help="an unpacked app folder (default: the build's)")
     p.add_argument("--lag", default="0", metavar="SPAN", help="_indextime = _time + SPAN")
     p.add_argument("--tz", default="UTC", metavar="ZONE", help="the search head's time zone")
     p.add_argument("--earliest", metavar="T", help="start of the time range (default: all)")
@@ -90,7 +91,8 @@ def main(argv: Sequence[str], app_dir: Optional[Path] = None, out=None, err=None
         latest = time_bound(args.latest, now, tz, "--latest")
         workspace = Workspace(Path(args.app or app_dir or replay.default_app()), tz=tz)
         logs = replay.read_logs(args.paths, workspace, lag)
-        visible = [e for e in logs.events if float(e["_indextime"]) <= now]
+        # Newest first, as Splunk's search returns events.
+        visible = [e for e in reversed(logs.events) if float(e["_indextime"]) <= now]
         rows = workspace.engine.run(args.spl, visible, now=now, earliest=earliest,
                                     latest=latest, name="ad hoc search")
         unknown = replay.unknown_per_file(workspace, logs)

@@ -290,7 +290,8 @@ def parse_lookup(text: str) -> Tuple[str, Path]:
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="build.py replay", description=__doc__.split("\n\n")[0])
     p.add_argument("paths", nargs="+", metavar="PATH", help="vendor log files or folders")
-    p.add_argument("--app", type=Path, help="an unpacked app folder (default: the build's)")
+    p.add_argument("--app", type=Path, metavar="DIR",
+                   help="an unpacked app folder (default: the build's)")
     p.add_argument("--baseline", type=Path, metavar="FILE",
                    help=f"short for --lookup {BASELINE_LOOKUP}=FILE")
     p.add_argument("--lookup", action="append", default=[], metavar="NAME=FILE",

@@ -11,7 +11,8 @@ What it simulates (shared/spec/replay.md, "The scheduler simulation"):
   is ignored (the app ships its searches disabled);
 - a run at tick T is dispatched with `now = T` over `[dispatch.earliest_time,
   dispatch.latest_time)` resolved relative to T, and sees only events whose
-  `_indextime` is at most T (data indexed later is missed, as on a live search head);
+  `_indextime` is at most T (data indexed later is missed, as on a live search head),
+  newest first, the order in which Splunk's search returns events;
 - runs are never skipped (`realtime_schedule = 0`); searches that leave it at its default
   (true) are listed, since a busy Splunk scheduler may skip their runs;
 - runs of different searches are interleaved in time order, so that state a run writes
@@ -318,9 +319,10 @@ class Scheduler:
 
     def _visible(self, events: Sequence[Row], times: List[float], now: float,
                  earliest: Optional[float], latest: Optional[float]) -> List[Row]:
+        """The events of the window indexed by `now`, newest first, as a search returns them."""
         low = 0 if earliest is None else bisect.bisect_left(times, earliest)
         high = len(times) if latest is None else bisect.bisect_left(times, latest)
-        return [e for e in events[low:high] if e["_indextime"] <= now]
+        return [e for e in reversed(events[low:high]) if e["_indextime"] <= now]
 
     def simulate(self, events: Sequence[Row]) -> Simulation:
         """Every run of every search, in time order, over events sorted by `_time`."""

@@ -22,7 +22,7 @@ from .errors import SplError, SplUnsupported
 from .evalexpr import Context, compile_expression, truth
 from .lexer import Token, parse_bool, split_option, tokenize, unquote
 from .lookups import Definition, MatchIndex, new_key
-from .searchexpr import SearchContext, compile_search, value_regex
+from .searchexpr import SearchContext, compile_search
 from .values import (
     format_number,
     normalize,
@@ -484,73 +484,80 @@ class Timechart(Command):
         self.usenull = usenull
 
     def run(self, rows, context):
-        timed = [(to_number(r.get("_time")), r) for r in rows]
-        timed = [(t, r) for t, r in timed if t is not None]
+        timed = [(t, r) for r in rows for t in [to_number(r.get("_time"))] if t is not None]
+        bins = self._bins(timed, context)
+        if bins is None:
+            return []
+        if not self.by:
+            context.columns = ["_time", *(a.name for a in self.aggregations)]
+            return [self._cells({"_time": moment}, [(a.name, a, members)
+                                                    for a in self.aggregations])
+                    for moment, members in sorted(bins.items())]
+        series = self._series(timed)
+        columns = sorted(n for n in set(series.values()) if n not in ("NULL", "OTHER"))
+        columns += [n for n in ("NULL", "OTHER") if n in series.values()]
+        aggregation = self.aggregations[0]
+        out = []
+        for moment, members in sorted(bins.items()):
+            split: Dict[str, List[dict]] = {c: [] for c in columns}
+            for row in members:
+                if id(row) in series:
+                    split[series[id(row)]].append(row)
+            out.append(self._cells({"_time": moment}, [(c, aggregation, split[c])
+                                                       for c in columns]))
+        context.columns = ["_time", *columns]
+        return out
+
+    def _bins(self, timed, context) -> Optional[Dict[float, List[dict]]]:
+        """Every bin of the search's range (else of the results' span), with its results."""
         start = context.earliest if context.earliest is not None else (
             min((t for t, _ in timed), default=None))
         end = context.latest if context.latest is not None else (
             max((t for t, _ in timed), default=None))
         if start is None or end is None:
-            return []
+            return None
         count, unit = self.span or self._auto_span(end - start)
-        bins: Dict[float, List[dict]] = {}
         first = times.bucket(start, count, unit, context.tz)
-        moment = first
-        while moment < end or moment == first:
+        bins: Dict[float, List[dict]] = {first: []}
+        moment = self._next(first, count, unit, context.tz)
+        while moment < end:
             bins[moment] = []
             moment = self._next(moment, count, unit, context.tz)
         for t, row in timed:
-            key = times.bucket(t, count, unit, context.tz)
-            bins.setdefault(key, []).append(row)
-        aggregation = self.aggregations[0]
-        if not self.by:
-            out = []
-            for moment in sorted(bins):
-                row = {"_time": moment}
-                for agg in self.aggregations:
-                    value = compute(agg, bins[moment])
-                    row[agg.name] = value if value is not None else (
-                        0.0 if agg.function in ("count", "dc") else None)
-                    if row[agg.name] is None:
-                        del row[agg.name]
-                out.append(row)
-            return out
-        series_of = {}
-        totals: Dict[str, float] = {}
+            bins.setdefault(times.bucket(t, count, unit, context.tz), []).append(row)
+        return bins
+
+    def _series(self, timed) -> Dict[int, str]:
+        """Each result's series: its by value, `NULL` without one, `OTHER` past the limit."""
+        names: Dict[int, str] = {}
+        totals: Dict[str, int] = {}
         for _, row in timed:
             values = values_of(row.get(self.by))
             name = to_text(values[0]) if values else "NULL"
-            series_of[id(row)] = name
-            totals[name] = totals.get(name, 0.0) + 1
-        named = sorted((n for n in totals if n != "NULL"),
-                       key=lambda n: (-totals[n], n))
-        kept = set(named[:self.limit] if self.limit else named)
-        columns = sorted(kept)
-        if self.usenull and "NULL" in totals:
-            columns.append("NULL")
-        if self.useother and len(named) > len(kept):
-            columns.append("OTHER")
-        out = []
-        for moment in sorted(bins):
-            split: Dict[str, List[dict]] = {c: [] for c in columns}
-            for row in bins[moment]:
-                name = series_of.get(id(row))
-                if name is None:
-                    continue
-                if name != "NULL" and name not in kept:
-                    name = "OTHER"
-                if name in split:
-                    split[name].append(row)
-            row_out = {"_time": moment}
-            for column in columns:
-                value = compute(aggregation, split[column])
-                if value is None and aggregation.function in ("count", "dc"):
-                    value = 0.0
-                if value is not None:
-                    row_out[column] = value
-            out.append(row_out)
-        context.columns = ["_time", *columns]
-        return out
+            names[id(row)] = name
+            totals[name] = totals.get(name, 0) + 1
+        ranked = sorted((n for n in totals if n != "NULL"), key=lambda n: (-totals[n], n))
+        kept = set(ranked[:self.limit] if self.limit else ranked)
+        for key, name in list(names.items()):
+            if name == "NULL" and not self.usenull:
+                del names[key]
+            elif name != "NULL" and name not in kept:
+                if self.useother:
+                    names[key] = "OTHER"
+                else:
+                    del names[key]
+        return names
+
+    @staticmethod
+    def _cells(row: dict, cells) -> dict:
+        """Each (column, aggregation, results) computed; an empty count or dc is 0."""
+        for column, aggregation, members in cells:
+            value = compute(aggregation, members)
+            if value is None and aggregation.function in ("count", "dc"):
+                value = 0.0
+            if value is not None:
+                row[column] = value
+        return row
 
     @staticmethod
     def _auto_span(length: float) -> Tuple[int, str]:
@@ -1421,8 +1428,4 @@ def parse_cloudsecrets(text, offset, position, search, engine):
     return Cloudsecrets(position, [t.raw for t in tokens])
 
 
-def value_matches(pattern: str, value) -> bool:
-    return value_regex(pattern).match(to_text(value)) is not None
-
-
-__all__ = ["PARSERS", "Command", "RunContext", "split_top_level", "value_matches"]
+__all__ = ["PARSERS", "Command", "RunContext", "split_top_level"]

@@ -99,6 +99,13 @@ def test_hourly_runs_start_at_midnight_and_stop_after_the_last_window():
     assert simulation.runs_per_search() == {"volume": 11}
 
 
+def test_a_run_gets_its_events_newest_first_as_a_search_returns_them():
+    events = [event(MIDNIGHT + 9 * HOUR + minute * 60) for minute in (1, 2, 3)]
+    _simulation, engine = simulate({"volume": stanza()}, events)
+    (seen,) = [c for c in engine.calls if c["times"]]
+    assert seen["times"] == [e["_time"] for e in reversed(events)]
+
+
 def test_the_window_is_half_open_so_an_event_at_its_latest_edge_waits_for_the_next_run():
     events = [event(MIDNIGHT + 10 * HOUR)]  # exactly 10:00: in 10:00-11:00, not 09:00-10:00
     _simulation, engine = simulate({"volume": stanza()}, events)
