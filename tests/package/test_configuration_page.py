@@ -8,10 +8,8 @@ Requires-Python, RECORD) and the interpreters Splunk runs apps with (3.9 and 3.1
 from __future__ import annotations
 
 import csv
-import glob
 import json
 import os
-import shutil
 import subprocess
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -127,20 +125,10 @@ def test_the_shipped_libraries_are_complete_for_splunks_pythons(packaged_app, py
                     f"{name} needs {requirement}, {versions[wanted]} ships")
 
 
-def _find_python(version: str):
-    candidates = [shutil.which(f"python{version}"), *sorted(glob.glob(
-        os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python")))]
-    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
-    for candidate in filter(None, candidates):
-        found = subprocess.run([candidate, "-c", probe], capture_output=True, text=True)
-        if found.stdout.strip() == version:
-            return candidate
-    return None
-
-
 @pytest.mark.parametrize("version", ["3.9", "3.13"])
-def test_every_shipped_python_file_compiles_on_splunks_pythons(packaged_app, version):
-    python = _find_python(version)
+def test_every_shipped_python_file_compiles_on_splunks_pythons(packaged_app, version,
+                                                               python_of):
+    python = python_of(version)
     if python is None:
         pytest.skip(f"no Python {version} on this machine")
     files = [str(p) for p in packaged_app.rglob("*.py")]
@@ -153,8 +141,8 @@ def test_every_shipped_python_file_compiles_on_splunks_pythons(packaged_app, ver
 
 
 @pytest.mark.parametrize("version", ["3.9", "3.13"])
-def test_the_handlers_import_on_splunks_pythons(packaged_app, version):
-    python = _find_python(version)
+def test_the_handlers_import_on_splunks_pythons(packaged_app, version, python_of):
+    python = python_of(version)
     if python is None:
         pytest.skip(f"no Python {version} on this machine")
     probe = ("import sys; sys.path.insert(0, sys.argv[1]); import import_declare_test; "
@@ -233,3 +221,21 @@ def test_the_tarball_is_at_most_3_mb(tarball):
 def test_handler_libraries_are_not_sent_to_indexers(packaged_app):
     """bin/ goes to indexers in the knowledge bundle; the page's libraries stay in lib/."""
     assert not (packaged_app / "bin" / "lib" / "solnlib").exists()
+
+
+def test_the_page_fields_are_the_handlers_fields():
+    """globalConfig.json (what the page shows) and cloud_secrets_setup (what the handlers
+    check and save) name the same fields, with the same limits."""
+    from cloud_secrets_setup import account_rules, fields
+
+    config = json.loads(build.UCC_CONFIG.read_text())
+    tabs = {t["name"]: t for t in config["pages"]["configuration"]["tabs"]}
+    for name, settings in fields.TABS.items():
+        entity = tabs[name]["entity"]
+        assert [e["field"] for e in entity] == [s.macro for s in settings]
+        assert [e["label"] for e in entity] == [s.label for s in settings]
+        assert {v["maxLength"] for e in entity for v in e["validators"]} == {
+            fields.MAX_DEFINITION}
+    rule_fields = {e["field"]: e for e in tabs["account_rules"]["entity"]}
+    assert set(rule_fields) == {"name", account_rules.POSITION, *rules.COLUMNS}
+    assert rule_fields["name"]["validators"][0]["pattern"] == account_rules._NAME.pattern

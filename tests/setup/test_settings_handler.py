@@ -7,7 +7,7 @@ default/ and local/ macros.conf as splunkd does) and the app's default/macros.co
 from __future__ import annotations
 
 import pytest
-from conftest import read_conf
+from splunkd_emulator import read_conf
 
 SCRIPT = "cloud_secrets_detection_rh_settings.py"
 MACROS = "macros"
@@ -120,3 +120,15 @@ def test_the_handler_logs_no_values(run_handler, installed_app):
     log = installed_app.parents[2] / "var" / "log" / "splunk" / "cloud_secrets_detection.log"
     text = log.read_text()
     assert "cloud_secrets_aws_sources" in text and "very_distinctive" not in text
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.13"])
+def test_the_handler_runs_on_splunks_pythons(run_handler, installed_app, version, python_of):
+    python = python_of(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    answer = run_handler(SCRIPT, "edit", "thresholds", {"cloud_secrets_baseline_days": "60"},
+                         python=python)
+    assert answer["entries"]["thresholds"]["cloud_secrets_baseline_days"] == "60", answer
+    assert read_conf(installed_app / "local" / "macros.conf") == {
+        "cloud_secrets_baseline_days": {"definition": "60"}}
