@@ -262,6 +262,8 @@ def merge_configuration_page(app_dir: Path, app_id: str, version: str) -> None:
     build_number = read_app_conf(app_dir / "default" / "app.conf")["install"]["build"]
     for taken in UCC_TAKEN:
         source = generated / taken
+        if not source.exists():
+            raise SystemExit(f"build.py: ucc-gen generated no {taken}")
         files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [
             source]
         for path in files:
