@@ -40,13 +40,13 @@ REQUIREMENTS = ROOT / "requirements"
 
 # What ships, as (source in the repository, destination inside the app folder).
 # Anything not listed here never reaches the tarball: build.py, tests/, devkit/,
-# samples/, dot-files. app/ holds what has no other home (metadata/, static/, manifest).
+# samples/, dot-files, the repository README. app/ holds what has no other home
+# (metadata/, static/, manifest, LICENSE and the package README for admins).
 SHIPPED = (
     ("app", ""),
     ("bin", "bin"),
     ("default", "default"),
     ("lookups", "lookups"),
-    ("README.md", "README.md"),
 )
 
 # Never shipped even when found inside an allowlisted folder: Splunk-local state,
@@ -172,6 +172,119 @@ def vendored_packages() -> Path:
 
 
 # --------------------------------------------------------------------------------------
+# The configuration page: UCC generates it, splunktaucclib and solnlib run it
+
+
+UCC_CONFIG = ROOT / "ucc" / "globalConfig.json"
+# What the app takes from UCC's output: the page (appserver/), its view, and the REST
+# endpoints. Where the repository has a file of the same path, the repository's wins:
+# bin/ holds our own handlers under the names UCC generates. Not taken: UCC's app.conf,
+# nav, metadata and app.manifest (ours are the source), its settings .conf and spec
+# (the page stores nothing of its own: it writes macros and the rules lookup), its lib/
+# (vendored below) and its generated handlers.
+UCC_TAKEN = ("appserver", "default/restmap.conf", "default/web.conf",
+             "default/data/ui/views/configuration.xml", "README/restmap.conf.spec")
+
+
+def _pip_target(requirements: Path, flags: list[str]) -> Path:
+    """pip install --target into a cache folder named after the requirements; return it."""
+    digest = hashlib.sha256((_requirements_digest(requirements) + " ".join(flags)).encode())
+    target = CACHE / requirements.stem / digest.hexdigest()[:16]
+    if (target / ".complete").exists():
+        return target
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    subprocess.run(
+        [str(venv_python() if venv_python().exists() else sys.executable), "-m", "pip",
+         "install", "-qq", "--disable-pip-version-check", "--no-deps", "--no-compile",
+         "--target", str(staging), *flags, "-r", str(requirements)],
+        check=True,
+    )
+    shutil.rmtree(staging / "bin", ignore_errors=True)  # console scripts never ship
+    for cache in staging.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    (target / ".complete").write_text("")
+    return target
+
+
+def setup_page_packages() -> Path:
+    """splunktaucclib, solnlib and their dependencies, as pure-Python wheels for 3.9."""
+    return _pip_target(REQUIREMENTS / "setup-page.txt", [
+        "--python-version", "3.9", "--implementation", "py", "--abi", "none",
+        "--platform", "any", "--only-binary=:all:"])
+
+
+def ucc_generate(app_id: str, version: str) -> Path:
+    """Run UCC's ucc-gen on ucc/globalConfig.json; return its app folder (cached)."""
+    manifest = json.loads((ROOT / "app" / "app.manifest").read_text(encoding="utf-8"))
+    manifest["info"]["id"].update(name=app_id, version=version)
+    inputs = json.dumps(manifest, sort_keys=True) + UCC_CONFIG.read_text(encoding="utf-8")
+    key = hashlib.sha256((inputs + _requirements_digest(REQUIREMENTS / "build.txt")).encode())
+    work = CACHE / "ucc" / key.hexdigest()[:16]
+    generated = work / "output" / app_id
+    if (work / ".complete").exists():
+        return generated
+    shutil.rmtree(work, ignore_errors=True)
+    source = work / "source"
+    (source / "package").mkdir(parents=True)
+    (source / "package" / "app.manifest").write_text(json.dumps(manifest, indent=2))
+    # ucc-gen rewrites the globalConfig it is given (version, schema): give it a copy.
+    shutil.copyfile(UCC_CONFIG, source / "globalConfig.json")
+    completed = subprocess.run(
+        [sys.executable, "-m", "splunk_add_on_ucc_framework", "build",
+         "--source", str(source / "package"), "--config", str(source / "globalConfig.json"),
+         "--ta-version", version, "--output", str(work / "output"), "--overwrite",
+         "--python-binary-name", sys.executable],
+        capture_output=True, text=True,
+    )
+    # ucc-gen logs an uncaught error and still exits 0: its output is the test.
+    if completed.returncode or not (generated / "appserver").is_dir():
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise SystemExit("build.py: ucc-gen did not generate the configuration page")
+    (work / ".complete").write_text("")
+    return generated
+
+
+def _ucc_build_stamp(generated: Path) -> str:
+    """The clock-based build number ucc-gen writes into app.conf and the page's HTML."""
+    return read_app_conf(generated / "default" / "app.conf")["install"]["build"]
+
+
+def merge_configuration_page(app_dir: Path, app_id: str, version: str) -> None:
+    """Add the generated page and its REST endpoints, then the libraries its handlers use.
+
+    ucc-gen stamps the time of the build as the app's build number in the files it
+    generates; it is replaced by default/app.conf's [install] build, so that two builds
+    of one commit are identical (and Splunk Web's cache of the page follows app.conf).
+    """
+    generated = ucc_generate(app_id, version)
+    missing = sorted(p.name for p in (generated / "bin").glob("*.py")
+                     if not (app_dir / "bin" / p.name).exists())
+    if missing:
+        raise SystemExit(f"build.py: bin/ has no handler for the generated {missing}")
+    stamp = _ucc_build_stamp(generated)
+    build_number = read_app_conf(app_dir / "default" / "app.conf")["install"]["build"]
+    for taken in UCC_TAKEN:
+        source = generated / taken
+        if not source.exists():
+            raise SystemExit(f"build.py: ucc-gen generated no {taken}")
+        files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [
+            source]
+        for path in files:
+            target = app_dir / path.relative_to(generated)
+            if target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = path.read_bytes()
+            if stamp.encode() in data:
+                data = data.replace(stamp.encode(), build_number.encode())
+            target.write_bytes(data)
+    _copy_tree(setup_page_packages(), app_dir / "lib")
+
+
+# --------------------------------------------------------------------------------------
 # Assembling the app folder and the tarball
 
 
@@ -228,6 +341,7 @@ def assemble(out_dir: Path) -> Path:
         else:
             shutil.copyfile(source_path, app_dir / destination)
     _copy_tree(vendored_packages(), app_dir / "bin" / "lib")
+    merge_configuration_page(app_dir, app_id, version)
     _stamp_manifest(app_dir, app_id, version, read_app_conf())
     normalize_modes(app_dir)
     return app_dir

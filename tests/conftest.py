@@ -7,6 +7,10 @@ Three layers use them: tests/unit (the pure core, imported from bin/), tests/pro
 
 from __future__ import annotations
 
+import glob
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,3 +51,20 @@ def engine():
     from cloud_secrets.engine import Engine
 
     return Engine.load(ROOT / "lookups")
+
+
+@pytest.fixture(scope="session")
+def python_of():
+    """Find an interpreter of a Python version on PATH or in pyenv's folder (or None)."""
+
+    def find(version: str):
+        candidates = [shutil.which(f"python{version}"), *sorted(glob.glob(
+            os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python")))]
+        probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+        for candidate in filter(None, candidates):
+            found = subprocess.run([candidate, "-c", probe], capture_output=True, text=True)
+            if found.stdout.strip() == version:
+                return candidate
+        return None
+
+    return find

@@ -122,6 +122,17 @@ def _validate_row(cells: Dict[str, str]) -> Dict[str, str]:
             "description": cells["description"]}
 
 
+def validate_row(cells: Dict[str, str]) -> Dict[str, str]:
+    """Check one rule given as {column: value} for every column of COLUMNS.
+
+    Values are trimmed as load_file trims them. Returns the canonical values the
+    command would use; raises ValueError with the problem in words. This is the
+    check load_file applies to every row, offered to the configuration page so that
+    a rule the command would refuse cannot be saved.
+    """
+    return _validate_row({column: (cells.get(column) or "").strip() for column in COLUMNS})
+
+
 def load_file(path: Path, required: bool) -> List[Rule]:
     """Read and validate one rules file; raise RulesError on the first problem."""
     name = path.name

@@ -1,0 +1,241 @@
+"""What the configuration page adds to the package: the page, its handlers and libraries,
+the navigation, the metadata and licence, the admin README, and the size limit.
+
+Oracles: setup.md (what must ship), the wheels' own metadata (Requires-Dist,
+Requires-Python, RECORD) and the interpreters Splunk runs apps with (3.9 and 3.13).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+import build
+from cloud_secrets import rules, schema
+
+COMPILED = (".so", ".pyd", ".dll", ".dylib", ".exe", ".pyc", ".pyo")
+LIBRARY_FOLDERS = ("lib", "bin/lib")
+
+
+def test_the_generated_page_and_our_handlers_ship(packaged_app, conf):
+    for path in ("appserver/templates/base.html", "appserver/static/js/build/entry_page.js",
+                 "appserver/static/js/build/globalConfig.json",
+                 "default/data/ui/views/configuration.xml", "default/web.conf",
+                 "bin/import_declare_test.py", "lib/splunktaucclib/rest_handler/handler.py",
+                 "lib/solnlib/splunk_rest_client.py"):
+        assert (packaged_app / path).is_file(), path
+    restmap = conf(packaged_app / "default" / "restmap.conf")
+    for handler in ("cloud_secrets_detection_settings", "cloud_secrets_detection_account_rules"):
+        stanza = restmap[f"admin_external:{handler}"]
+        assert stanza["python.required"] == "3.9, 3.13"
+        script = (packaged_app / "bin" / stanza["handlerfile"]).read_text()
+        assert "cloud_secrets_setup.handlers" in script  # ours, not UCC's generated file
+    admin = restmap["admin:cloud_secrets_detection_configuration"]
+    assert {admin[f"capability.{m}"] for m in ("post", "put", "delete")} == {"admin_all_objects"}
+    assert "capability.get" not in admin  # everybody who can use the app can read
+
+
+def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
+    """The page writes macros and the rules lookup: no settings .conf, no copy to sync."""
+    assert not list((packaged_app / "default").glob("cloud_secrets_detection_*.conf"))
+    assert "triggers" not in conf(packaged_app / "default" / "app.conf")
+
+
+def test_ucc_clock_build_number_is_replaced_by_app_conf(packaged_app, conf):
+    app_id, version = build.app_identity()
+    stamp = build._ucc_build_stamp(build.ucc_generate(app_id, version))
+    ours = conf(packaged_app / "default" / "app.conf")["install"]["build"]
+    assert stamp != ours
+    base = (packaged_app / "appserver" / "templates" / "base.html").read_text()
+    assert f"/static/@{ours}/app/" in base and stamp not in base
+
+
+def test_the_pinned_solnlib_and_splunktaucclib_ship(packaged_app):
+    pins = dict(line.split("==") for line in
+                (build.REQUIREMENTS / "setup-page.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    assert pins["solnlib"] == "7.0.0"
+    for name, version in pins.items():
+        versions = {canonicalize_name(n): v for n, v in _shipped_versions(packaged_app).items()}
+        assert versions.get(canonicalize_name(name)) == version, f"{name}=={version} not in lib/"
+
+
+def test_no_compiled_code_ships(packaged_app):
+    compiled = [str(p.relative_to(packaged_app)) for p in packaged_app.rglob("*")
+                if p.suffix.lower() in COMPILED or ".so." in p.name]
+    assert compiled == []
+
+
+def _distributions(app: Path) -> dict:
+    found = {}
+    for folder in LIBRARY_FOLDERS:
+        for info in (app / folder).glob("*.dist-info"):
+            metadata = (info / "METADATA").read_text(encoding="utf-8")
+            headers = metadata.split("\n\n", 1)[0].splitlines()
+            name = next(h.split(": ", 1)[1] for h in headers if h.startswith("Name: "))
+            found[canonicalize_name(name)] = (info, headers)
+    return found
+
+
+def _shipped_versions(app: Path) -> dict:
+    return {name: next(h.split(": ", 1)[1] for h in headers if h.startswith("Version: "))
+            for name, (_, headers) in _distributions(app).items()}
+
+
+def test_every_library_file_belongs_to_a_pinned_wheel(packaged_app):
+    """Nothing in lib/ or bin/lib/ that a wheel's RECORD does not list (so nothing stray)."""
+    for folder in LIBRARY_FOLDERS:
+        root = packaged_app / folder
+        recorded = set()
+        for record in root.glob("*.dist-info/RECORD"):
+            with open(record, newline="", encoding="utf-8") as handle:
+                recorded |= {row[0] for row in csv.reader(handle) if row}
+        shipped = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+        assert shipped - recorded == set(), folder
+
+
+@pytest.mark.parametrize("python", ["3.9", "3.13"])
+def test_the_shipped_libraries_are_complete_for_splunks_pythons(packaged_app, python):
+    """Every Requires-Dist of every shipped wheel (markers read for that Python) is shipped
+    in a version it accepts, and every wheel declares support for that Python."""
+    dists = _distributions(packaged_app)
+    environment = {"python_version": python, "python_full_version": f"{python}.0",
+                   "extra": ""}
+    versions = _shipped_versions(packaged_app)
+    for name, (_, headers) in dists.items():
+        for header in headers:
+            if header.startswith("Requires-Python: "):
+                assert SpecifierSet(header.split(": ", 1)[1]).contains(f"{python}.0"), name
+            if header.startswith("Requires-Dist: "):
+                requirement = Requirement(header.split(": ", 1)[1])
+                if requirement.marker and not requirement.marker.evaluate(environment):
+                    continue
+                wanted = canonicalize_name(requirement.name)
+                assert wanted in versions, f"{name} needs {requirement}"
+                assert requirement.specifier.contains(versions[wanted], prereleases=True), (
+                    f"{name} needs {requirement}, {versions[wanted]} ships")
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.13"])
+def test_every_shipped_python_file_compiles_on_splunks_pythons(packaged_app, version,
+                                                               python_of):
+    python = python_of(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    files = [str(p) for p in packaged_app.rglob("*.py")]
+    script = ("import sys\nbad = []\nfor f in sys.argv[1:]:\n"
+              "    try:\n        compile(open(f, 'rb').read(), f, 'exec')\n"
+              "    except SyntaxError as e:\n        bad.append(f'{f}: {e}')\n"
+              "print('\\n'.join(bad)); sys.exit(1 if bad else 0)")
+    completed = subprocess.run([python, "-c", script, *files], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.13"])
+def test_the_handlers_import_on_splunks_pythons(packaged_app, version, python_of):
+    python = python_of(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import import_declare_test; "
+             "import splunktaucclib.rest_handler.handler, solnlib.splunk_rest_client, "
+             "cloud_secrets_setup.account_rules, cloud_secrets_setup.fields")
+    completed = subprocess.run([python, "-c", probe, str(packaged_app / "bin")],
+                               capture_output=True, text=True,
+                               env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_select_options_are_the_commands_own_values():
+    config = json.loads(build.UCC_CONFIG.read_text())
+    tab = next(t for t in config["pages"]["configuration"]["tabs"]
+               if t["name"] == "account_rules")
+    options = {e["field"]: [o["value"] for o in e["options"]["autoCompleteFields"]]
+               for e in tab["entity"] if e["type"] == "singleSelect"}
+    assert options == {
+        "platform": ["*", *[p for p in schema.PLATFORMS if p != "Unknown"]],
+        "principal_type": ["*", *schema.PRINCIPAL_TYPES],
+        "match_field": list(rules.MATCH_FIELDS), "match": list(rules.MATCH_MODES),
+        "account_type": list(schema.ACCOUNT_TYPES)}
+
+
+def test_ucc_settings_meet_appinspect_and_private_app_needs():
+    meta = json.loads(build.UCC_CONFIG.read_text())["meta"]
+    assert meta["supportedPythonVersion"] == ["3.9", "3.13"]
+    assert meta["checkForUpdates"] is False
+
+
+def test_navigation_reaches_the_page_and_the_data_check(packaged_app):
+    nav = ElementTree.parse(packaged_app / "default" / "data" / "ui" / "nav" / "default.xml")
+    views = [v.get("name") for v in nav.getroot().iter("view")]
+    assert {"configuration", "cloud_secrets_data_check"} <= set(views)
+    assert views[0] == "cloud_secrets_overview"  # the home page stays the dashboard
+    overview = (packaged_app / "default" / "data" / "ui" / "views" /
+                "cloud_secrets_overview.xml").read_text()
+    assert 'href="cloud_secrets_data_check"' in overview and 'href="configuration"' in overview
+
+
+def test_data_check_base_searches_are_transforming(packaged_app):
+    view = ElementTree.parse(packaged_app / "default" / "data" / "ui" / "views" /
+                             "cloud_secrets_data_check.xml").getroot()
+    bases = [s for s in view.iter("search") if s.get("base") is None]
+    assert len(bases) == 3
+    for search in bases:
+        query = search.findtext("query")
+        assert "| stats " in query, query
+        for macro in ("cloud_secrets_aws_sources", "cloud_secrets_sources", "cloudsecrets"):
+            assert macro in "".join(s.findtext("query") for s in bases)
+
+
+def test_manifest_names_author_licence_release_and_platforms(packaged_app):
+    manifest = json.loads((packaged_app / "app.manifest").read_text())
+    info = manifest["info"]
+    assert info["author"][0]["name"] and "@" in info["author"][0]["email"]
+    assert info["releaseDate"] and info["license"]["name"] == "Apache License 2.0"
+    assert info["license"]["text"] == "./LICENSE"
+    assert (packaged_app / "LICENSE").read_text().startswith(
+        "\n                                 Apache License")
+    assert manifest["platformRequirements"]["splunk"]["Enterprise"]
+
+
+def test_the_package_readme_speaks_to_admins(packaged_app):
+    readme = (packaged_app / "README.md").read_text()
+    for heading in ("## Install", "## Configure", "## Upgrade", "## Data prerequisites"):
+        assert heading in readme
+    for developer_word in ("build.py", "devkit", "pytest", "tests/"):
+        assert developer_word not in readme
+
+
+def test_the_tarball_is_at_most_3_mb(tarball):
+    assert tarball.stat().st_size <= 3 * 1024 * 1024, tarball.stat().st_size
+
+
+def test_handler_libraries_are_not_sent_to_indexers(packaged_app):
+    """bin/ goes to indexers in the knowledge bundle; the page's libraries stay in lib/."""
+    assert not (packaged_app / "bin" / "lib" / "solnlib").exists()
+
+
+def test_the_page_fields_are_the_handlers_fields():
+    """globalConfig.json (what the page shows) and cloud_secrets_setup (what the handlers
+    check and save) name the same fields, with the same limits."""
+    from cloud_secrets_setup import account_rules, fields
+
+    config = json.loads(build.UCC_CONFIG.read_text())
+    tabs = {t["name"]: t for t in config["pages"]["configuration"]["tabs"]}
+    for name, settings in fields.TABS.items():
+        entity = tabs[name]["entity"]
+        assert [e["field"] for e in entity] == [s.macro for s in settings]
+        assert [e["label"] for e in entity] == [s.label for s in settings]
+        assert {v["maxLength"] for e in entity for v in e["validators"]} == {
+            fields.MAX_DEFINITION}
+    rule_fields = {e["field"]: e for e in tabs["account_rules"]["entity"]}
+    assert set(rule_fields) == {"name", account_rules.POSITION, *rules.COLUMNS}
+    assert rule_fields["name"]["validators"][0]["pattern"] == account_rules._NAME.pattern

@@ -1,0 +1,134 @@
+"""The Data sources and Thresholds tabs: their values are the app's macros.
+
+Oracle: splunkd's configs/conf-macros contract (the emulator in conftest.py keeps
+default/ and local/ macros.conf as splunkd does) and the app's default/macros.conf.
+"""
+
+from __future__ import annotations
+
+import pytest
+from splunkd_emulator import read_conf
+
+SCRIPT = "cloud_secrets_detection_rh_settings.py"
+MACROS = "macros"
+
+
+def posts(splunkd) -> list:
+    return [r for r in splunkd.requests if r[0] == "POST"]
+
+
+def test_listing_shows_the_shipped_macros(run_handler, installed_app):
+    default = read_conf(installed_app / "default" / "macros.conf")
+    answer = run_handler(SCRIPT, "list")
+    assert set(answer["entries"]) == {"data_sources", "thresholds"}
+    for tab in answer["entries"].values():
+        for macro, value in tab.items():
+            if macro.startswith("cloud_secrets_"):
+                assert value == default[macro]["definition"], macro
+    assert answer["entries"]["thresholds"]["cloud_secrets_baseline_days"] == "30"
+
+
+def test_every_threshold_macro_is_on_the_page(run_handler, installed_app):
+    default = read_conf(installed_app / "default" / "macros.conf")
+    thresholds = {name for name, keys in default.items()
+                  if keys["definition"].strip().replace(".", "").isdigit()
+                  or name.endswith("_window")}
+    listed = run_handler(SCRIPT, "list", "thresholds")["entries"]["thresholds"]
+    assert thresholds <= set(listed), thresholds - set(listed)
+
+
+def test_listing_shows_a_value_set_by_hand(run_handler, installed_app):
+    local = installed_app / "local" / "macros.conf"
+    local.parent.mkdir()
+    local.write_text("[cloud_secrets_enumeration_burst_min]\ndefinition = 33\n")
+    listed = run_handler(SCRIPT, "list", "thresholds")["entries"]["thresholds"]
+    assert listed["cloud_secrets_enumeration_burst_min"] == "33"
+
+
+def test_a_valid_save_writes_the_macros_to_local(run_handler, splunkd, installed_app):
+    answer = run_handler(SCRIPT, "edit", "data_sources", {
+        "cloud_secrets_aws_sources": "  index=aws sourcetype=aws:cloudtrail ",
+        "cloud_secrets_vault_sources": "index=nothing_here"})
+    assert "error" not in answer, answer
+    local = read_conf(installed_app / "local" / "macros.conf")
+    assert local == {
+        "cloud_secrets_aws_sources": {"definition": "index=aws sourcetype=aws:cloudtrail"},
+        "cloud_secrets_vault_sources": {"definition": "index=nothing_here"}}
+    listed = answer["entries"]["data_sources"]
+    assert listed["cloud_secrets_aws_sources"] == "index=aws sourcetype=aws:cloudtrail"
+    assert {path.rsplit("/", 1)[1] for _, path, _ in posts(splunkd)} == {
+        "cloud_secrets_aws_sources", "cloud_secrets_vault_sources"}
+    # The replay and the saved searches read the same layered macros.conf.
+    default = read_conf(installed_app / "default" / "macros.conf")
+    assert "nothing_here" not in default["cloud_secrets_vault_sources"]["definition"]
+
+
+def test_an_unchanged_value_is_not_written(run_handler, splunkd, installed_app):
+    default = read_conf(installed_app / "default" / "macros.conf")
+    answer = run_handler(SCRIPT, "edit", "thresholds", {
+        "cloud_secrets_volume_min_distinct": default["cloud_secrets_volume_min_distinct"][
+            "definition"],
+        "cloud_secrets_baseline_days": "45"})
+    assert "error" not in answer, answer
+    assert [r[1].rsplit("/", 1)[1] for r in posts(splunkd)] == ["cloud_secrets_baseline_days"]
+    assert read_conf(installed_app / "local" / "macros.conf") == {
+        "cloud_secrets_baseline_days": {"definition": "45"}}
+
+
+@pytest.mark.parametrize(("tab", "field", "value", "words"), [
+    ("data_sources", "cloud_secrets_aws_sources", "index=aws | delete", "pipe"),
+    ("data_sources", "cloud_secrets_gcp_sources", "index=gcp [search index=x]", "bracket"),
+    ("data_sources", "cloud_secrets_azure_sources", 'index=azure sourcetype="mscs', "quote"),
+    ("data_sources", "cloud_secrets_azure_sources", "(index=a OR index=b", "parenthesis"),
+    ("data_sources", "cloud_secrets_vault_sources", "   ", "index=nothing_here"),
+    ("thresholds", "cloud_secrets_volume_min_distinct", "twenty", "whole number"),
+    ("thresholds", "cloud_secrets_volume_min_distinct", "0", "from 1"),
+    ("thresholds", "cloud_secrets_volume_baseline_multiplier", "0.5", "from 1 to 100"),
+    ("thresholds", "cloud_secrets_enumeration_window", "10 minutes please", "time span"),
+    ("thresholds", "cloud_secrets_enumeration_window", "2h", "minutes"),
+    ("thresholds", "cloud_secrets_baseline_days", "91", "1 to 90"),
+])
+def test_an_invalid_value_writes_nothing(run_handler, splunkd, installed_app, tab, field,
+                                         value, words):
+    valid_first = ("cloud_secrets_aws_sources" if tab == "data_sources"
+                   else "cloud_secrets_enumeration_denied_min")
+    fine = "index=aws" if tab == "data_sources" else "7"
+    data = {valid_first: fine, field: value} if field != valid_first else {field: value}
+    answer = run_handler(SCRIPT, "edit", tab, data)
+    assert words in answer.get("error", ""), answer
+    assert "Traceback" not in answer["error"]
+    assert posts(splunkd) == []
+    assert not (installed_app / "local" / "macros.conf").exists()
+
+
+def test_a_pipe_inside_quotes_is_text(run_handler, installed_app):
+    answer = run_handler(SCRIPT, "edit", "data_sources",
+                         {"cloud_secrets_aws_sources": 'index=aws source="a|b"'})
+    assert "error" not in answer, answer
+    assert read_conf(installed_app / "local" / "macros.conf")["cloud_secrets_aws_sources"] == {
+        "definition": 'index=aws source="a|b"'}
+
+
+def test_an_unknown_tab_is_refused(run_handler, splunkd):
+    answer = run_handler(SCRIPT, "edit", "logging", {"loglevel": "DEBUG"})
+    assert "error" in answer and posts(splunkd) == []
+
+
+def test_the_handler_logs_no_values(run_handler, installed_app):
+    run_handler(SCRIPT, "edit", "data_sources",
+                {"cloud_secrets_aws_sources": "index=very_distinctive_index_name"})
+    log = installed_app.parents[2] / "var" / "log" / "splunk" / "cloud_secrets_detection.log"
+    text = log.read_text()
+    assert "cloud_secrets_aws_sources" in text and "very_distinctive" not in text
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.13"])
+def test_the_handler_runs_on_splunks_pythons(run_handler, installed_app, version, python_of):
+    python = python_of(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    answer = run_handler(SCRIPT, "edit", "thresholds", {"cloud_secrets_baseline_days": "60"},
+                         python=python)
+    assert answer["entries"]["thresholds"]["cloud_secrets_baseline_days"] == "60", answer
+    assert read_conf(installed_app / "local" / "macros.conf") == {
+        "cloud_secrets_baseline_days": {"definition": "60"}}
