@@ -40,7 +40,7 @@ max_matches = 1
 
 [with_default]
 filename = owners.csv
-min_matches = 1
+min_matches = 2
 default_match = nobody
 
 [identities]
@@ -98,8 +98,11 @@ def test_max_matches_keeps_the_first_rows_in_file_order(spl):
 
 
 def test_min_matches_with_default_match(spl):
-    rows = spl("search * | lookup with_default host OUTPUT owner", [{"host": "db9"}])
-    assert rows[0]["owner"] == "nobody"
+    rows = spl("search * | lookup with_default host OUTPUT owner",
+               [{"host": "db9"}, {"host": "WEB2"}, {"host": "web1"}])
+    # default_match fills up to min_matches (2) values.
+    assert [r["owner"] for r in rows] == [["nobody", "nobody"], ["ben", "nobody"],
+                                          ["ann", "cat"]]
 
 
 def test_no_match_leaves_the_result_alone_and_outputnew_only_fills(spl):
