@@ -358,3 +358,13 @@ def test_a_star_is_literal_unless_the_field_is_a_wildcard_match(make_spl):
     assert [r.get("kind") for r in plain] == [None, "web", None]
     wild = spl("search * | lookup wild host env OUTPUT kind", events)
     assert [r.get("kind") for r in wild] == ["web", "web", None]
+
+
+def test_outputlookup_keeps_the_table_columns_and_internal_time(make_spl):
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = c\n"})
+    rows = spl("search * | table b a _time _raw | outputlookup t",
+               [{"a": "1", "b": "2", "_time": 7, "_raw": "x"}])
+    assert rows.columns == ["b", "a", "_time", "_raw"]
+    record = json.loads((spl.app_dir / "kvstore" / "c.json").read_text())[0]
+    assert {k: v for k, v in record.items() if k != "_key"} == {"b": "2", "a": "1",
+                                                                "_time": 7.0}
