@@ -140,7 +140,7 @@ _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\((.*)\)\Z", re.DOTALL)
 
 
 def parse_aggregations(tokens: List[Token], search: Optional[str], command: str,
-                       position: int = 0) -> tuple:
+                       position: int) -> tuple:
     """`count AS n dc(x) AS y max(z)` -> ([Aggregation...], index of the first token after
     them). Stops at `by`/`BY` or at the end; `position` is the command's, for errors."""
     aggregations: List[Aggregation] = []

@@ -55,30 +55,36 @@ class CommandRunner:
         args = tuple(args)
         if not self.script.is_file():
             raise SplError(f"cloudsecrets: the command script {self.script} does not exist")
-        if args not in self.required or any(
-                self._key(args, e) not in self.replies for e in events):
-            self._fill(events, args)
+        keys = self._ensure(events, args)
         out = []
-        for event in events:
+        for event, key in zip(events, keys):
             merged = dict(event)
-            for name, value in self.replies[self._key(args, event)].items():
+            for name, value in self.replies[key].items():
                 if value == "" or value == [] or value is None:
-                    merged.pop(name, None)
+                    merged.pop(name, None)  # an empty CSV cell is a missing field
                 else:
                     merged[name] = value
             out.append(merged)
         return out
 
     def prewarm(self, events: Sequence[dict], args: Sequence[str] = ()) -> int:
-        """Normalize every event not yet cached in one command process; the number sent."""
-        args = tuple(args)
+        """Send every event not yet cached through one command process; returns the
+        number of new replies (identical inputs are sent once)."""
         before = len(self.replies)
-        if args not in self.required or any(
-                self._key(args, e) not in self.replies for e in events):
-            self._fill(events, args)
+        self._ensure(events, tuple(args))
         return len(self.replies) - before
 
+    def _ensure(self, events: Sequence[dict], args: Tuple[str, ...]) -> List[Key]:
+        """The cache keys of `events`, after running the command for those not cached."""
+        if args in self.required:
+            keys = [self._key(args, e) for e in events]
+            if all(k in self.replies for k in keys):
+                return keys
+        self._fill(events, args)
+        return [self._key(args, e) for e in events]
+
     def _fill(self, events: Sequence[dict], args: Tuple[str, ...]) -> None:
+        from devkit.scp import ProtocolError
         from devkit.splunkd import run_command
 
         known = args in self.required
@@ -90,8 +96,11 @@ class CommandRunner:
                                          if v is not None})
         records = list(pending.values())
         batches = [records[i:i + CHUNK_SIZE] for i in range(0, len(records), CHUNK_SIZE)]
-        result = run_command(self.script, batches or [[]], args=list(args),
-                             python=self.python, timeout=self.timeout)
+        try:
+            result = run_command(self.script, batches or [[]], args=list(args),
+                                 python=self.python, timeout=self.timeout)
+        except ProtocolError as error:
+            raise SplError(f"cloudsecrets broke protocol v2: {error}") from None
         self.processes += 1
         if result.timed_out:
             raise SplError(f"cloudsecrets: the command did not answer within "

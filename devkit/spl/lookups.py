@@ -223,7 +223,7 @@ class Lookups:
             path.unlink()
         self._cache.pop(path, None)
 
-    def write_csv(self, definition: Definition, rows: List[Row], append: bool = False
+    def write_csv(self, definition: Definition, rows: List[Row], append: bool
                   ) -> None:
         path = self.csv_path(definition)
         columns = output_columns(rows)

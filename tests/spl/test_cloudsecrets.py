@@ -83,13 +83,18 @@ def test_the_shipped_searches_find_the_sample_stories(engine, events):
     assert found == samples.EXPECTED_ALERTS
 
 
-def test_a_failing_command_is_a_run_time_error(packaged_app, tmp_path):
+@pytest.mark.parametrize("script, message", [
+    ("import sys\nsys.exit(3)\n", "cloudsecrets failed"),
+    ("import sys\nsys.stdin.readline()\nprint('chunked 1.0,zz,0')\nsys.stdout.flush()\n",
+     "cloudsecrets"),
+])
+def test_a_failing_command_is_a_run_time_error(packaged_app, tmp_path, script, message):
     broken = tmp_path / "app"
     shutil.copytree(packaged_app, broken)
-    (broken / "bin" / "cloudsecrets.py").write_text("import sys\nsys.exit(3)\n")
+    (broken / "bin" / "cloudsecrets.py").write_text(script)
     engine = Engine(AppConf.load(broken), app_dir=broken, lookups_dir=tmp_path / "l",
                     kvstore_dir=tmp_path / "k")
     with pytest.raises(SplError) as error:
         engine.run("search * | cloudsecrets", [{"_raw": "{}", "_time": 1}], now=2e9,
                    name="Rule")
-    assert "cloudsecrets failed" in str(error.value) and "Rule" in str(error.value)
+    assert message in str(error.value) and "Rule" in str(error.value)

@@ -40,7 +40,7 @@ max_matches = 1
 
 [with_default]
 filename = owners.csv
-min_matches = 1
+min_matches = 2
 default_match = nobody
 
 [identities]
@@ -98,8 +98,11 @@ def test_max_matches_keeps_the_first_rows_in_file_order(spl):
 
 
 def test_min_matches_with_default_match(spl):
-    rows = spl("search * | lookup with_default host OUTPUT owner", [{"host": "db9"}])
-    assert rows[0]["owner"] == "nobody"
+    rows = spl("search * | lookup with_default host OUTPUT owner",
+               [{"host": "db9"}, {"host": "WEB2"}, {"host": "web1"}])
+    # default_match fills up to min_matches (2) values.
+    assert [r["owner"] for r in rows] == [["nobody", "nobody"], ["ben", "nobody"],
+                                          ["ann", "cat"]]
 
 
 def test_no_match_leaves_the_result_alone_and_outputnew_only_fills(spl):
@@ -264,3 +267,104 @@ def test_inputlookup_where_on_a_kvstore_collection(spl):
                                            {"principal": "b", "identity": "y"}])
     rows = spl("| inputlookup identities where identity=y", [])
     assert [r["principal"] for r in rows] == ["b"]
+
+
+MANY = "k,v\n" + "".join(f"key,{i}\n" for i in range(101))
+
+
+def test_at_most_100_matches_by_default_for_files_and_definitions(make_spl):
+    spl = make_spl(default={"transforms": "[many]\nfilename = many.csv\n"},
+                   lookups={"many.csv": MANY})
+    for table in ("many", "many.csv"):
+        rows = spl(f"search * | lookup {table} k OUTPUT v", [{"k": "key"}, {"k": "KEY"}])
+        assert rows[0]["v"] == [str(i) for i in range(100)]
+        assert "v" not in rows[1]  # file names match case-sensitively too
+
+
+def test_unsafe_file_and_collection_names_are_refused(make_spl):
+    spl = make_spl(default={"transforms": "[up]\nfilename = ../secrets.csv\n\n"
+                                          "[kv]\nexternal_type = kvstore\ncollection = ../x\n"})
+    for query in ("search * | lookup up a", "search * | lookup kv a"):
+        with pytest.raises(SplError, match=r"unsafe|bad collection"):
+            spl(query, [{"a": "1"}])
+
+
+def test_a_collection_must_be_defined_when_collections_conf_exists(make_spl):
+    spl = make_spl(default={"collections": COLLECTIONS, "transforms":
+                            "[stray]\nexternal_type = kvstore\ncollection = nope\n"})
+    with pytest.raises(SplError, match="nope"):
+        spl("search * | lookup stray a", [{"a": "1"}])
+
+
+def test_an_unwritten_collection_is_empty(spl):
+    rows = spl("search * | lookup identities principal platform OUTPUT identity",
+               [{"principal": "a", "platform": "AWS"}])
+    assert rows == [{"principal": "a", "platform": "AWS"}]
+    assert spl("| inputlookup identities", []) == []
+    spl("search * | outputlookup append=true identities", [{"principal": "a"}])
+    assert [r["principal"] for r in spl("| inputlookup identities", [])] == ["a"]
+
+
+def test_kvstore_lookup_without_output_clause(spl):
+    spl.engine.write_lookup("identities", [{"principal": "a", "platform": "AWS",
+                                            "identity": "x", "seen": "2"}])
+    rows = spl("search * | lookup identities principal", [{"principal": "a"}])
+    assert rows == [{"principal": "a", "platform": "AWS", "identity": "x", "seen": 2.0}]
+
+
+def test_tables_are_read_again_when_their_file_changes(spl):
+    assert spl("search * | lookup baseline principal OUTPUT platform",
+               [{"principal": "alice"}])[0]["platform"] == "AWS"
+    (spl.lookups_dir / "baseline.csv").write_text("principal,platform\nalice,Azure-Gov\n")
+    assert spl("search * | lookup baseline principal OUTPUT platform",
+               [{"principal": "alice"}])[0]["platform"] == "Azure-Gov"
+
+
+def test_a_row_longer_than_the_header_is_an_error_naming_the_row(spl):
+    (spl.lookups_dir / "baseline.csv").write_text("principal,platform\na,AWS\nb,GCP,extra\n")
+    with pytest.raises(SplError, match="row 3"):
+        spl("| inputlookup baseline", [])
+
+
+def test_collection_records_with_empty_values_and_booleans(spl):
+    kv_file(spl).parent.mkdir(parents=True, exist_ok=True)
+    kv_file(spl).write_text(json.dumps([{"_key": "1", "principal": "", "platform": [],
+                                         "identity": True, "seen": 4}]))
+    assert spl("| inputlookup identities", []) == [
+        {"_key": "1", "identity": "true", "seen": 4.0}]
+
+
+def test_types_apply_only_with_enforce_types(make_spl):
+    transforms = "[t]\nexternal_type = kvstore\ncollection = c\n"
+    typed = make_spl(default={"transforms": transforms, "collections":
+                              "[c]\nenforceTypes = true\nfield.n = number\nfield.s = string\n"
+                              "field.b = bool\n"})
+    typed("search * | outputlookup t", [{"n": "3", "s": 4.0, "b": "yes"}])
+    record = json.loads((typed.app_dir / "kvstore" / "c.json").read_text())[0]
+    assert (record["n"], record["s"], record["b"]) == (3.0, "4", True)
+    loose = make_spl(default={"transforms": transforms,
+                              "collections": "[c]\nfield.n = number\n"})
+    loose("search * | outputlookup t", [{"n": "3"}])
+    assert json.loads((loose.app_dir / "kvstore" / "c.json").read_text())[0]["n"] == "3"
+
+
+def test_a_star_is_literal_unless_the_field_is_a_wildcard_match(make_spl):
+    spl = make_spl(default={"transforms": "[plain]\nfilename = w.csv\n\n[wild]\n"
+                                          "filename = w.csv\nmatch_type = WILDCARD(host)\n"},
+                   lookups={"w.csv": "host,env,kind\nweb*,prod,web\ndb1,prod,database\n"})
+    events = [{"host": "web7", "env": "prod"}, {"host": "web*", "env": "prod"},
+              {"host": "web7", "env": "dev"}]
+    plain = spl("search * | lookup plain host env OUTPUT kind", events)
+    assert [r.get("kind") for r in plain] == [None, "web", None]
+    wild = spl("search * | lookup wild host env OUTPUT kind", events)
+    assert [r.get("kind") for r in wild] == ["web", "web", None]
+
+
+def test_outputlookup_keeps_the_table_columns_and_internal_time(make_spl):
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = c\n"})
+    rows = spl("search * | table b a _time _raw | outputlookup t",
+               [{"a": "1", "b": "2", "_time": 7, "_raw": "x"}])
+    assert rows.columns == ["b", "a", "_time", "_raw"]
+    record = json.loads((spl.app_dir / "kvstore" / "c.json").read_text())[0]
+    assert {k: v for k, v in record.items() if k != "_key"} == {"b": "2", "a": "1",
+                                                                "_time": 7.0}
