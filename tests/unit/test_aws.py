@@ -148,6 +148,76 @@ def test_service_events_are_not_calls_by_a_principal(normalize):
     assert normalize(record).secret_operation == "none"
 
 
+SECRET_ARN = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/db-AbCdEf"
+
+
+@pytest.mark.parametrize(("identity", "details", "principal"), [
+    # A failed rotation as CloudTrail writes it: no userIdentity.type, the secret in
+    # additionalEventData, only an errorMessage (the contract's "no userIdentity.type").
+    ({"accountId": ACCOUNT, "invokedBy": "secretsmanager.amazonaws.com"},
+     {"additionalEventData": {"SecretId": SECRET_ARN}}, "secretsmanager.amazonaws.com"),
+    ({"accountId": ACCOUNT}, {"additionalEventData": {"secretId": SECRET_ARN}},
+     "secretsmanager.amazonaws.com"),
+    (None, {"serviceEventDetails": {"SecretId": SECRET_ARN}}, "secretsmanager.amazonaws.com"),
+    ({"accountId": ACCOUNT, "invokedBy": "lambda.amazonaws.com"},
+     {"serviceEventDetails": {"secretId": "prod/db"}}, "lambda.amazonaws.com"),
+])
+def test_a_failed_rotation_names_its_service_secret_and_failure(normalize, identity, details,
+                                                                principal):
+    record = cloudtrail(identity, "RotationFailed", eventType="AwsServiceEvent",
+                        errorMessage="Lambda function returned an error", **details)
+    result = normalize(record)
+    assert (result.principal, result.principal_type) == (principal, "aws_service")
+    assert (result.secret, result.action, result.secret_operation) == (
+        ("prod/db",), "failure", "none")
+    assert result.account_type == "Service-Account"
+
+
+def test_a_call_without_identity_type_but_invoked_by_a_service(normalize):
+    record = cloudtrail({"invokedBy": "cloudformation.amazonaws.com"}, "CreateSecret",
+                        eventType="AwsApiCall", requestParameters={"name": "stack/pw"})
+    result = normalize(record)
+    assert (result.principal, result.principal_type, result.secret_operation) == (
+        "cloudformation.amazonaws.com", "aws_service", "write")
+
+
+def test_request_parameters_win_over_service_event_details(normalize):
+    record = cloudtrail({"invokedBy": "secretsmanager.amazonaws.com"}, "GetSecretValue",
+                        requestParameters={"secretId": "asked"},
+                        additionalEventData={"SecretId": "logged"})
+    assert normalize(record).secret == ("asked",)
+
+
+@pytest.mark.parametrize(("extra", "action"), [
+    ({"errorMessage": "User is not authorized"}, "failure"),
+    ({"errorCode": "AccessDenied", "errorMessage": "denied"}, "failure"),
+    ({"errorMessage": ""}, "success"),
+])
+def test_an_error_message_alone_is_a_failure(normalize, extra, action):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}, **extra))
+    assert result.action == action
+
+
+@pytest.mark.parametrize(("name", "parameters", "operation"), [
+    # Missed mutants: GetParameterHistory reads values when it decrypts them.
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": True}, "read"),
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": "true"}, "read"),
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": "TRUE"}, "read"),
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": "1"}, "read"),
+    ("GetParameterHistory", {"name": "/prod/db"}, "describe"),
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": "false"}, "describe"),
+    ("LabelParameterVersion", {"name": "/prod/db"}, "write"),
+    ("UnlabelParameterVersion", {"name": "/prod/db"}, "write"),
+    ("RemoveTagsFromResource", {"resourceType": "Parameter", "resourceId": "/prod/db"},
+     "write"),
+])
+def test_parameter_store_history_labels_and_tags(normalize, name, parameters, operation):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}, name,
+                                  "ssm.amazonaws.com", requestParameters=parameters))
+    assert (result.vendor_product, result.secret_operation, result.secret) == (
+        "AWS Systems Manager Parameter Store", operation, ("/prod/db",))
+
+
 SECRETS = [
     # (eventName, requestParameters, secret names, store)
     ("GetSecretValue",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cloud_secrets import rules
+from cloud_secrets import regex_safety, rules
 from cloud_secrets.rules import COLUMNS, RulesError, RuleSet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,8 +216,38 @@ def test_shipped_defaults_put_high_privilege_first_and_describe_every_row(engine
                                        "Standard-User"].index)
     assert all(r.description for r in shipped)
     patterns = {(r.match, r.pattern) for r in shipped}
-    assert {("regex", "root|admin|superuser"),
-            ("regex", "serviceaccount|svc|automation")} <= patterns
+    assert {("regex", SEED_HIGH_PRIVILEGE), ("regex", SEED_SERVICE_ACCOUNT)} <= patterns
+
+
+# The seed analytic's patterns, as whole words: a word is a run of letters and digits.
+SEED_HIGH_PRIVILEGE = r"(?<![^\W_])(?:root|admins?|administrators?|superusers?)(?![^\W_])"
+SEED_SERVICE_ACCOUNT = r"(?<![^\W_])(?:serviceaccounts?|svcs?|automations?)(?![^\W_])"
+
+
+@pytest.mark.parametrize("pattern", [SEED_HIGH_PRIVILEGE, SEED_SERVICE_ACCOUNT])
+def test_seed_patterns_pass_the_redos_checks(pattern):
+    regex_safety.check(regex_safety.simplify(pattern))
+
+
+SEED_WORDS = [
+    # (principal, account type): the contract's examples first
+    ("badminton-stats", "Standard-User"), ("groot-exporter", "Standard-User"),
+    ("padmini.k", "Standard-User"), ("rootkit-scanner", "Standard-User"),
+    ("superusers-db", "High-Privilege"), ("admins", "High-Privilege"),
+    ("administrator", "High-Privilege"), ("ops_admin", "High-Privilege"),
+    ("Admin.Ops@example.com", "High-Privilege"), ("root", "High-Privilege"),
+    ("db-superuser", "High-Privilege"), ("it-administrators", "High-Privilege"),
+    ("svc-deploy", "Service-Account"), ("build_svcs", "Service-Account"),
+    ("nightly.automation", "Service-Account"), ("k8s-serviceaccount", "Service-Account"),
+    ("svcaccount", "Standard-User"), ("automationist", "Standard-User"),
+    ("jsvc", "Standard-User"), ("mysvc2", "Standard-User"),
+]
+
+
+@pytest.mark.parametrize(("principal", "account_type"), SEED_WORDS,
+                         ids=[w[0] for w in SEED_WORDS])
+def test_seed_patterns_match_whole_words(engine, principal, account_type):
+    assert engine.rules.classify("AWS", "user", principal, "", "", "")[0] == account_type
 
 
 def test_the_local_file_ships_with_a_header_only():

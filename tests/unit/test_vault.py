@@ -59,6 +59,81 @@ def test_operations_and_secret_paths(normalize, path, verb, kind, mount_type, op
     assert result.command == verb
 
 
+@pytest.mark.parametrize(("path", "verb", "mount_point", "mount_type"), [
+    # Vault logs the auth mount as the mount point of its own API: the path decides.
+    ("auth/approle/login", "update", "auth/approle/", "approle"),
+    ("auth/token/lookup-self", "read", "auth/token/", "token"),
+    ("auth/kubernetes/login", "update", "auth/kubernetes/", "kubernetes"),
+    ("sys/mounts", "read", "sys/", "system"),
+    ("identity/entity/id/e-1", "read", "identity/", "identity"),
+    ("/auth/token/lookup-self", "read", "", ""),
+])
+def test_vault_api_paths_are_none_whatever_the_mount_point(normalize, path, verb, mount_point,
+                                                           mount_type):
+    result = normalize(audit(path, verb, mount_type=mount_type, mount_point=mount_point))
+    assert (result.secret_operation, result.secret, result.secret_store) == ("none", (), "")
+    assert result.object_category == ""
+
+
+@pytest.mark.parametrize(("path", "mount_point", "mount_type", "secret", "store", "operation"), [
+    ("kv/data/auth/x", "kv/", "kv", ("auth/x",), "vault:kv", "read"),
+    ("auth-kv/app", "auth-kv/", "kv", ("app",), "vault:auth-kv", "read"),
+    ("secret/data/apps/db", "secret/", "", ("apps/db",), "vault:secret", "read"),
+    ("secret/metadata/apps/db", "secret/", "kv", ("apps/db",), "vault:secret", "list"),
+    ("pki/issue/web", "pki/", "pki", ("issue/web",), "vault:pki", "read"),
+    ("kv2/data/app", "other/", "kv", ("app",), "vault:kv2", "read"),
+    ("", "", "kv", (), "", "none"),
+])
+def test_secret_engine_paths(normalize, path, mount_point, mount_type, secret, store,
+                             operation):
+    result = normalize(audit(path, "read", mount_type=mount_type, mount_point=mount_point))
+    assert (result.secret, result.secret_store, result.secret_operation) == (
+        secret, store, operation)
+
+
+APPROLE_CLIENTS = [
+    # (display name, auth.metadata, principal, principal type)
+    ("approle", {"role_name": "Billing-API"}, "approle:billing-api", "service_account"),
+    ("approle", {"role_name": "web"}, "approle:web", "service_account"),
+    ("approle", {}, "approle", "service_account"),
+    ("kubernetes", {"role_name": "payments"}, "kubernetes:payments", "service_account"),
+    ("jwt", {"role_name": "ci"}, "jwt:ci", "service_account"),
+    ("kubernetes-payments-api", {"role_name": "payments"}, "kubernetes-payments-api",
+     "service_account"),
+    ("oidc-alice", {"role_name": "default"}, "oidc-alice", "user"),
+]
+
+
+@pytest.mark.parametrize(("display", "metadata", "principal", "kind"), APPROLE_CLIENTS,
+                         ids=[f"{c[0]}-{c[2]}" for c in APPROLE_CLIENTS])
+def test_machine_auth_clients_are_distinct_principals(normalize, display, metadata, principal,
+                                                      kind):
+    record = audit(display=display)
+    record["auth"]["metadata"] = metadata
+    result = normalize(record)
+    assert (result.principal, result.principal_type) == (principal, kind)
+
+
+def test_two_approle_clients_are_two_principals(normalize):
+    first, second = audit(), audit()
+    first["auth"]["metadata"] = {"role_name": "web"}
+    second["auth"]["metadata"] = {"role_name": "batch"}
+    assert normalize(first).principal != normalize(second).principal
+
+
+def test_an_approle_client_with_the_root_policy_is_root(normalize):
+    record = audit(policies=("root",))
+    record["auth"]["metadata"] = {"role_name": "web"}
+    assert (normalize(record).principal, normalize(record).principal_type) == (
+        "approle:web", "root")
+
+
+def test_token_policies_holding_root_make_root(normalize):
+    record = audit(policies=())
+    record["auth"]["token_policies"] = ["default", "root"]
+    assert normalize(record).principal_type == "root"
+
+
 def test_mount_point_when_vault_logs_it(normalize):
     record = audit("team/kv/data/app/key", mount_point="team/kv/")
     result = normalize(record)
