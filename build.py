@@ -362,9 +362,10 @@ def verb_bench(args: list[str]) -> int:
 # Mutation testing (python3 build.py mutate): mutmut, pinned in requirements/mutate.txt.
 MUTATE_DEFAULT = ("aws", "azure", "gcp", "vault", "rules")
 # The fast unit tests run against each module's mutants (mutmut then runs, per mutant,
-# only those of them that reach the mutated function). test_logs.py is left out: it
-# inspects logging handlers, which pytest's in-process runs replace.
-MUTATE_TESTS = ("test_engine.py", "test_properties.py")
+# only those of them that reach the mutated function): the module's own tests and the
+# engine's. The hypothesis property tests reach every normalizer and take minutes per
+# mutant, and test_logs.py inspects logging handlers that in-process runs replace.
+MUTATE_TESTS = ("test_engine.py",)
 MUTATE_EXTRA_TESTS = {"rules": ("test_regex_safety.py",)}
 
 

@@ -181,3 +181,43 @@ def test_source_and_namespace_path(normalize):
 def test_hmac_values_are_never_output(normalize):
     result = normalize(audit())
     assert not any("hmac-sha256" in str(value) for value in result)
+
+
+@pytest.mark.parametrize(("record", "platform"), [
+    ({"type": "response", "request": {"path": "secret/data/x", "operation": "read"}}, "Vault"),
+    ({"type": "request", "request": {"path": "secret/data/x", "operation": "read"}}, "Vault"),
+    ({"auth": {"display_name": "approle"}, "request": {"path": "secret/x"}}, "Vault"),
+    ({"auth": {"entity_id": "e-1"}, "request": {"path": "secret/x"}}, "Vault"),
+    ({"auth": {"token_type": "service"}, "request": {"path": "secret/x"}}, "Vault"),
+    ({"type": "other", "request": {"path": "secret/x"}}, "Unknown"),
+    ({"type": "response", "request": {"operation": "read"}}, "Unknown"),
+])
+def test_what_marks_a_vault_audit_entry(normalize, record, platform):
+    assert normalize(record).platform == platform
+
+
+def test_no_display_name_and_no_entity_is_no_principal(normalize):
+    record = audit(display=None)
+    del record["auth"]["entity_id"]
+    result = normalize(record)
+    assert (result.principal, result.principal_type, result.account_type) == ("", "unknown", "")
+
+
+@pytest.mark.parametrize(("path", "mount_point", "mount_type", "secret", "store"), [
+    ("X-team/app", "", "kv", ("app",), "vault:X-team"),
+    ("team/X/app", "team/X/", "kv", ("app",), "vault:team/X"),
+    ("database/data/x", "", "database", ("data/x",), "vault:database"),
+    ("secret/data/apps/boX", "", "kv", ("apps/boX",), "vault:secret"),
+    ("secret/data/apps/dir/", "", "kv", ("apps/dir",), "vault:secret"),
+])
+def test_paths_are_split_at_slashes_only(normalize, path, mount_point, mount_type, secret, store):
+    result = normalize(audit(path, mount_type=mount_type, mount_point=mount_point))
+    assert (result.secret, result.secret_store) == (secret, store)
+
+
+def test_namespace_path_and_user_agent(normalize):
+    record = audit()
+    record["request"]["namespace"] = {"id": "n1", "path": "X-team/"}
+    record["request"]["headers"] = {"user-agent": ["vault-cli/1.15"]}
+    result = normalize(record)
+    assert (result.principal_account, result.user_agent) == ("X-team", "vault-cli/1.15")
