@@ -16,8 +16,8 @@ Input shapes handled (names as Splunk extracts them; the engine strips Event Hub
 - the same Activity log records in the event schema of the Activity Log REST API and its
   exports: `operationName.value`, `category.value`, `status.value`, claims under
   `claims.`, `caller`, `httpRequest.clientIpAddress`. Each field the normalizer reads is
-  declared once with its spellings in both shapes (see `_Field`), so both shapes go
-  through one recognition path and one normalization;
+  declared once with its spellings in both shapes (OPERATION_NAME, CATEGORY, ...), so
+  both shapes go through one recognition path and one normalization;
 - any other Azure record (an operation name with a category or `resourceId`): a readable
   `vendor_product` from its resource provider and `secret_operation` none.
 
@@ -44,37 +44,31 @@ _URI_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 
 fields = FieldRegistry()
 
+# Each logical field with its spellings, in order of preference: the diagnostic-settings
+# shape first, then the Activity Log event schema's.
+OPERATION_NAME = tuple(map(fields, ("operationName", "operationName.value")))
+CATEGORY = tuple(map(fields, ("category", "category.value")))
+RESULT_TYPE = tuple(map(fields, ("resultType", "status.value")))
+CALLER_IP = tuple(map(fields, ("callerIpAddress", "httpRequest.clientIpAddress")))
+RESOURCE_ID = (fields("resourceId"),)
+CALLER = (fields("caller"),)
+TENANT_ID = (fields("tenantId"),)
+LOCATION = (fields("location"),)
+OBJECT_URL = tuple(map(fields, ("properties.id", "properties.requestUri")))
+HTTP_STATUS = tuple(map(fields, ("properties.httpStatusCode", "properties.statusCode")))
+CLIENT_INFO = (fields("properties.clientInfo"),)
 
-def _field(*names: str) -> Tuple[str, ...]:
-    """One logical field under each of its spellings, in order of preference."""
-    return tuple(fields(name) for name in names)
-
-
-# Diagnostic-settings spelling first, then the Activity Log event schema's.
-OPERATION_NAME = _field("operationName", "operationName.value")
-CATEGORY = _field("category", "category.value")
-RESULT_TYPE = _field("resultType", "status.value")
-CALLER_IP = _field("callerIpAddress", "httpRequest.clientIpAddress")
-RESOURCE_ID = _field("resourceId")
-CALLER = _field("caller")
-TENANT_ID = _field("tenantId")
-LOCATION = _field("location")
-OBJECT_URL = _field("properties.id", "properties.requestUri")
-HTTP_STATUS = _field("properties.httpStatusCode", "properties.statusCode")
-CLIENT_INFO = _field("properties.clientInfo")
-
-
-def _claims(*names: str) -> Tuple[str, ...]:
-    """A claim under resource logs' `identity.claim.`, Activity logs' `identity.claims.`
-    (diagnostic shape) and `claims.` (event schema)."""
-    groups = ("identity.claim.", "identity.claims.", "claims.")
-    return _field(*(group + name for name in names for group in groups))
-
-
-UPN_CLAIMS = _claims("upn", _URI_UPN, "unique_name", _URI_NAME)
-OID_CLAIMS = _claims("oid", _URI_OID)
-APPID_CLAIMS = _claims("appid", "azp")
-TENANT_CLAIMS = _claims("tid", _URI_TID)
+# Claims: under resource logs' `identity.claim.`, Activity logs' `identity.claims.`
+# (diagnostic settings) and `claims.` (event schema); short and URI names alike.
+_CLAIM_GROUPS = ("identity.claim.", "identity.claims.", "claims.")
+UPN_CLAIMS = tuple(fields(group + name) for name in ("upn", _URI_UPN, "unique_name", _URI_NAME)
+                   for group in _CLAIM_GROUPS)
+OID_CLAIMS = tuple(fields(group + name) for name in ("oid", _URI_OID)
+                   for group in _CLAIM_GROUPS)
+APPID_CLAIMS = tuple(fields(group + name) for name in ("appid", "azp")
+                     for group in _CLAIM_GROUPS)
+TENANT_CLAIMS = tuple(fields(group + name) for name in ("tid", _URI_TID)
+                      for group in _CLAIM_GROUPS)
 
 # AuditEvent operationName -> secret operation. Exact names from the Key Vault logging
 # reference: a name is looked up whole, never tested by substring (KeyListDeleted is a

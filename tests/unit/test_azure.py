@@ -286,3 +286,46 @@ def test_activity_event_schema_deleted_secret_resource(normalize):
                                    resource_suffix="/deletedsecrets/old")
     result = normalize(record)
     assert (result.secret_operation, result.secret) == ("delete", ("old",))
+
+
+def test_an_activity_upn_caller_has_no_session(normalize):
+    result = normalize(activity("MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION",
+                                caller="Admin@Contoso.com"))
+    assert (result.principal, result.principal_session) == ("admin@contoso.com", "")
+
+
+@pytest.mark.parametrize("operation", [
+    "MICROSOFT.KEYVAULT/LOCATIONS/DELETEDVAULTS/PURGE/ACTION",
+    "MICROSOFT.KEYVAULT/VAULTS/SECRETS/UNKNOWNVERB/ACTION",
+    "MICROSOFT.KEYVAULT/REGISTER/ACTION",
+])
+def test_key_vault_activity_operations_outside_the_tables_are_none(normalize, operation):
+    result = normalize(activity(operation, caller="a@b.c"))
+    assert (result.vendor_product, result.secret_operation, result.object_category) == (
+        "Azure Key Vault", "none", "")
+
+
+def test_the_operation_names_the_provider_when_there_is_no_resource_id(normalize):
+    record = activity("MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION", caller="a@b.c")
+    del record["resourceId"]
+    result = normalize(record)
+    assert (result.vendor_product, result.secret_operation) == ("Azure Storage", "none")
+
+
+@pytest.mark.parametrize(("operation", "product", "secret_operation", "secrets"), [
+    ("SecretGet", "Azure Key Vault", "read", ("db-pass",)),
+    ("SomethingElse", "Azure", "none", ()),
+])
+def test_without_a_provider_a_key_vault_operation_decides(normalize, operation, product,
+                                                          secret_operation, secrets):
+    record = audit_event(operation)
+    record["resourceId"] = "/subscriptions/abc"
+    result = normalize(record)
+    assert (result.platform, result.vendor_product, result.secret_operation, result.secret) == (
+        "Azure", product, secret_operation, secrets)
+
+
+def test_a_provider_with_two_dots_keeps_its_tail(normalize):
+    record = activity("Custom", caller="a@b.c")
+    record["resourceId"] = "/subscriptions/abc/providers/Microsoft.Foo.Bar/x"
+    assert normalize(record).vendor_product == "Azure Foo.bar"
