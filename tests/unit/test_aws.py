@@ -310,6 +310,21 @@ ACCOUNTS = [
         "sessionContext": {"sessionIssuer": {"arn": SSO_ROLE}}}, "dana", ACCOUNT),
     ("assumed role with only a principal id", {"type": "AssumedRole",
                                                "principalId": "AROAEXAMPLE:s1"}, "", ""),
+    ("aws account", {"type": "AWSAccount", "accountId": OTHER_ACCOUNT}, OTHER_ACCOUNT,
+     OTHER_ACCOUNT),
+    ("saml user", {"type": "SAMLUser", "userName": "alice@corp.example",
+                   "accountId": ACCOUNT}, "alice@corp.example", ACCOUNT),
+    ("unknown type by arn", {"type": "Other", "arn": f"arn:aws:iam::{ACCOUNT}:user/z"},
+     f"arn:aws:iam::{ACCOUNT}:user/z", ACCOUNT),
+    ("unknown type by user name", {"type": "Other", "userName": "zed", "principalId": "P1",
+                                   "accountId": ACCOUNT}, "zed", ACCOUNT),
+    ("unknown type by principal id", {"type": "Other", "principalId": "P1"}, "P1", ""),
+    ("unknown type with nothing to name it", {"type": "Other", "accountId": ACCOUNT}, "", ""),
+    ("iam user without arn or name", {"type": "IAMUser", "accountId": ACCOUNT}, "", ACCOUNT),
+    ("iam user without arn or account", {"type": "IAMUser", "userName": "eve"}, "", ""),
+    ("root in a partition-only arn", {"type": "Root", "accountId": ACCOUNT,
+                                      "arn": "arn:aws-us-gov:x"},
+     f"arn:aws-us-gov:iam::{ACCOUNT}:root", ACCOUNT),
     ("service event", {"accountId": ACCOUNT, "invokedBy": "secretsmanager.amazonaws.com"},
      "secretsmanager.amazonaws.com", ACCOUNT),
 ]
@@ -319,7 +334,26 @@ ACCOUNTS = [
                          ids=[a[0] for a in ACCOUNTS])
 def test_principal_account(normalize, identity, principal, account):
     result = normalize(cloudtrail(identity))
-    assert (result.principal, result.principal_account) == (principal, account)
+    assert (result.platform, result.principal, result.principal_account) == (
+        "AWS", principal, account)
+
+
+def test_an_assumed_role_without_its_sts_arn_takes_the_session_from_the_principal_id(
+        normalize):
+    identity = {"type": "AssumedRole", "accountId": ACCOUNT, "principalId": "AROAEXAMPLE:job-7",
+                "sessionContext": {"sessionIssuer": {"arn": f"arn:aws:iam::{ACCOUNT}:role/r"}}}
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_session) == (
+        f"arn:aws:iam::{ACCOUNT}:role/r", "job-7")
+
+
+def test_without_a_recipient_the_store_is_the_callers_account(normalize):
+    record = cloudtrail({"type": "IAMUser", "accountId": OTHER_ACCOUNT,
+                         "arn": f"arn:aws:iam::{OTHER_ACCOUNT}:user/u"})
+    del record["recipientAccountId"]
+    result = normalize(record)
+    assert (result.secret_store, result.vendor_account) == (
+        f"aws:{OTHER_ACCOUNT}:eu-west-1", OTHER_ACCOUNT)
 
 
 def test_an_identity_center_role_found_by_its_path_without_an_issuer_name(normalize):
