@@ -329,3 +329,24 @@ def test_a_provider_with_two_dots_keeps_its_tail(normalize):
     record = activity("Custom", caller="a@b.c")
     record["resourceId"] = "/subscriptions/abc/providers/Microsoft.Foo.Bar/x"
     assert normalize(record).vendor_product == "Azure Foo.bar"
+
+
+def test_an_operation_with_a_resource_id_and_no_category_is_azure(normalize):
+    record = audit_event()
+    del record["category"]
+    result = normalize(record)
+    assert (result.platform, result.secret_operation) == ("Azure", "read")
+
+
+@pytest.mark.parametrize(("operation", "resource_id", "object_id", "store", "account"), [
+    ("SecretGet", "/subscriptions/abc", "not-a-url", "", "abc"),
+    ("SecretGet", "/tenants/t1/x", "not-a-url", "", ""),
+    ("MICROSOFT.STORAGE/STORAGEACCOUNTS/READ", "/subscriptions/abc/providers/Microsoft.Storage/x",
+     "https://prodvault.vault.azure.net/secrets/x", "", "abc"),
+])
+def test_no_store_without_a_vault_or_outside_key_vault(normalize, operation, resource_id,
+                                                        object_id, store, account):
+    record = audit_event(operation, object_id=object_id)
+    record["resourceId"] = resource_id
+    result = normalize(record)
+    assert (result.secret_store, result.vendor_account, result.secret) == (store, account, ())
