@@ -163,6 +163,7 @@ def test_either_marker_alone(normalize, proto, product, operation):
      "us-east1"),
     ({"resourceName": "projects/p1/secrets/s"}, {"project_id": "lab", "location": "eu"}, "",
      "gcp:p1", "lab", "eu"),
+    ({"resourceName": "projects/p1/secrets/s/versions/3"}, {}, "", "gcp:p1", "p1", ""),
     ({"resourceName": "projects/p1/locations/l1", "request": {"name": "projects/p2/secrets/s"}},
      {}, "", "gcp:p1", "p1", "l1"),
     ({"request": {"parent": "projects/p2/locations/asia"}}, {}, "", "gcp:p2", "p2", "asia"),
