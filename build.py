@@ -485,6 +485,82 @@ def verb_bench(args: list[str]) -> int:
     return bench.main(args, app_dir=assemble(ROOT / "build"))
 
 
+# Mutation testing (python3 build.py mutate): mutmut, pinned in requirements/mutate.txt.
+MUTATE_DEFAULT = ("aws", "azure", "gcp", "vault", "rules")
+# The fast unit tests run against each module's mutants (mutmut then runs, per mutant,
+# only those of them that reach the mutated function): the module's own tests and the
+# engine's. The hypothesis property tests reach every normalizer and take minutes per
+# mutant, and test_logs.py inspects logging handlers that in-process runs replace.
+MUTATE_TESTS = ("test_engine.py",)
+MUTATE_EXTRA_TESTS = {"rules": ("test_regex_safety.py",)}
+
+
+def _mutate_workspace(module: str) -> Path:
+    """A scratch copy laid out as mutmut expects: the package at the root, tests beside it.
+
+    Nothing in the worktree is touched; mutmut writes its mutants/ under this folder.
+    """
+    workspace = CACHE / "mutate" / module
+    shutil.rmtree(workspace, ignore_errors=True)
+    workspace.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "bin" / "cloud_secrets", workspace / "cloud_secrets", ignore=ignore)
+    for folder in ("devkit", "lookups"):
+        shutil.copytree(ROOT / folder, workspace / folder, ignore=ignore)
+    shutil.copytree(ROOT / "tests", workspace / "tests", ignore=ignore)
+    shutil.copyfile(ROOT / "build.py", workspace / "build.py")
+    tests = [f"test_{module}.py", *MUTATE_TESTS, *MUTATE_EXTRA_TESTS.get(module, ())]
+    selection = "".join(f"\n    tests/unit/{name}" for name in tests
+                        if (ROOT / "tests" / "unit" / name).exists())
+    (workspace / "setup.cfg").write_text(
+        "[mutmut]\n"
+        "source_paths=cloud_secrets\n"
+        f"only_mutate=cloud_secrets/{module}.py\n"
+        "also_copy=\n    build.py\n    devkit\n    lookups\n"
+        f"pytest_add_cli_args_test_selection={selection}\n"
+        "pytest_add_cli_args=\n    -p\n    no:cacheprovider\n",
+        encoding="utf-8")
+    return workspace
+
+
+def _mutation_verdicts(workspace: Path, module: str) -> dict:
+    """mutant name -> mutmut exit code (1 killed, 0 survived, others: no tests, timeout)."""
+    meta = workspace / "mutants" / "cloud_secrets" / f"{module}.py.meta"
+    return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+
+
+def verb_mutate(args: list[str]) -> int:
+    ensure_venv(REQUIREMENTS / "mutate.txt")
+    modules = args or list(MUTATE_DEFAULT)
+    unknown = [m for m in modules if not (ROOT / "bin" / "cloud_secrets" / f"{m}.py").exists()]
+    if unknown:
+        print(f"build.py mutate: no module bin/cloud_secrets/{unknown[0]}.py")
+        return 2
+    rows = []
+    for module in modules:
+        workspace = _mutate_workspace(module)
+        log = workspace / "mutmut.log"
+        print(f"mutating {module}.py (progress in {log.relative_to(ROOT)})", flush=True)
+        with log.open("w") as out:
+            run = subprocess.run([str(venv_python()), "-m", "mutmut", "run"], cwd=workspace,
+                                 stdout=out, stderr=subprocess.STDOUT)
+        if run.returncode:
+            print(f"  mutmut failed ({run.returncode}); see {log}")
+            return run.returncode
+        verdicts = _mutation_verdicts(workspace, module)
+        killed = sum(1 for code in verdicts.values() if code == 1)
+        survivors = sorted(name for name, code in verdicts.items() if code != 1)
+        (workspace / "survivors.txt").write_text("".join(f"{n}\n" for n in survivors))
+        rows.append((module, len(verdicts), killed))
+        print(f"  {killed}/{len(verdicts)} killed; survivors listed in "
+              f"{(workspace / 'survivors.txt').relative_to(ROOT)} "
+              f"(show one: cd {workspace.relative_to(ROOT)} && mutmut show NAME)", flush=True)
+    print("\nmodule      mutants  killed  kill rate")
+    for module, total, killed in rows:
+        print(f"{module:<11} {total:>7} {killed:>7}  {killed / max(total, 1):>8.1%}")
+    return 0
+
+
 VERBS = {
     "build": (verb_build, "build the tarball, run AppInspect, replay samples/ (the default)"),
     "test": (verb_test, "ruff, then the whole pytest suite; further arguments go to pytest"),
@@ -492,6 +568,8 @@ VERBS = {
     "replay": (verb_replay, "the app's scheduled searches over raw vendor logs (--help)"),
     "search": (verb_search, "one ad-hoc SPL search over raw vendor logs (--help)"),
     "bench": (verb_bench, "benchmark the packaged command (--help)"),
+    "mutate": (verb_mutate, "mutation testing of bin/cloud_secrets modules (default: "
+                            "aws azure gcp vault rules)"),
 }
 
 

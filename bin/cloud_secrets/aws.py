@@ -16,7 +16,12 @@ Input shapes handled (names as Splunk extracts CloudTrail JSON, any key case):
   returns, and those carry the names (so distinct counts see each secret once);
 - SSM `name`, `names{}` (GetParameters, DeleteParameters) and `path`
   (GetParametersByPath); `withDecryption` true makes a Get a read, else a describe;
-- `AwsServiceEvent` records (rotation, replication) are not calls by a principal: none.
+- service events (`eventType` AwsServiceEvent: rotation, replication) carry no
+  `userIdentity.type`: the principal is `userIdentity.invokedBy`, else the event's own
+  `eventSource` (type aws_service), the secret is in `additionalEventData` or
+  `serviceEventDetails`, and their operation is none (they are not calls by a principal);
+- `errorCode` or `errorMessage` makes any record a failure (a failed rotation carries
+  only the message).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from .schema import Normalized, observed
 PLATFORM = "AWS"
 SECRETS_MANAGER = "AWS Secrets Manager"
 PARAMETER_STORE = "AWS Systems Manager Parameter Store"
+SERVICE_EVENT = "AwsServiceEvent"
 
 fields = FieldRegistry()
 EVENT_SOURCE = fields("eventSource")
@@ -38,6 +44,7 @@ EVENT_TYPE = fields("eventType")
 AWS_REGION = fields("awsRegion")
 RECIPIENT_ACCOUNT = fields("recipientAccountId")
 ERROR_CODE = fields("errorCode")
+ERROR_MESSAGE = fields("errorMessage")
 SOURCE_IP = fields("sourceIPAddress")
 USER_AGENT = fields("userAgent")
 IDENTITY_TYPE = fields("userIdentity.type")
@@ -57,6 +64,12 @@ PATH = fields("requestParameters.path")
 WITH_DECRYPTION = fields("requestParameters.withDecryption")
 RESOURCE_TYPE = fields("requestParameters.resourceType")
 RESOURCE_ID = fields("requestParameters.resourceId")
+# Service events (rotation, replication) name the secret outside requestParameters; AWS
+# has written both key cases, and splunkd matches required_fields by exact name.
+SERVICE_EVENT_SECRET_IDS = ("additionaleventdata.secretid", "serviceeventdetails.secretid")
+for _section in ("additionalEventData", "serviceEventDetails"):
+    for _spelling in ("SecretId", "secretId"):
+        fields(f"{_section}.{_spelling}")
 # Other spellings of the ARN keys, so that splunkd sends them too (lookups ignore case).
 for _arn_field in ("userIdentity.{}", "userIdentity.sessionContext.sessionIssuer.{}"):
     for _spelling in ("aRN", "ARN", "Arn"):
@@ -191,6 +204,12 @@ def _caller(event: EventFields) -> Optional[_Caller]:
     kind = event.get(IDENTITY_TYPE)
     arn = event.get(IDENTITY_ARN)
     account = event.get(IDENTITY_ACCOUNT) or _arn_account(arn)
+    invoked_by = event.get(INVOKED_BY)
+    if not kind and (invoked_by or event.get(EVENT_TYPE) == SERVICE_EVENT):
+        # A service event (rotation, replication): the service acted on its own. Without
+        # either marker the identity may just be missing (extraction cut short), and the
+        # engine then reads _raw.
+        return _Caller(invoked_by or event.get(EVENT_SOURCE), "aws_service", account)
     if kind == "AssumedRole":
         return _assumed_role(event, arn, account)
     if kind == "IAMUser":
@@ -201,7 +220,7 @@ def _caller(event: EventFields) -> Optional[_Caller]:
         partition = arn.split(":")[1] if arn.count(":") >= 2 else "aws"
         return _Caller(f"arn:{partition}:iam::{account}:root" if account else arn, "root", account)
     if kind == "AWSService":
-        return _Caller(event.get(INVOKED_BY), "aws_service", account)
+        return _Caller(invoked_by, "aws_service", account)
     if kind == "AWSAccount":
         return _Caller(account, "aws_account", account)
     if kind == "FederatedUser":
@@ -238,10 +257,19 @@ def _operation(event: EventFields, service: str, name: str) -> Tuple[str, str]:
 def _secret_ids(event: EventFields, vendor_product: str) -> List[str]:
     """The secrets a call names, as logged (read once: the names and the store use them)."""
     if vendor_product == SECRETS_MANAGER:
-        return event.values(SECRET_ID_LIST) or event.values(SECRET_ID) or event.values(NAME)
+        return (event.values(SECRET_ID_LIST) or event.values(SECRET_ID) or event.values(NAME)
+                or _service_event_secret_ids(event))
     if vendor_product == PARAMETER_STORE:
         return (event.values(NAMES) or event.values(NAME) or event.values(RESOURCE_ID)
                 or event.values(PATH))
+    return []
+
+
+def _service_event_secret_ids(event: EventFields) -> List[str]:
+    for key in SERVICE_EVENT_SECRET_IDS:
+        values = event.values(key)
+        if values:
+            return values
     return []
 
 
@@ -266,7 +294,7 @@ def normalize(event: EventFields) -> Normalized:
     service = source[: -len(".amazonaws.com")] if source.endswith(".amazonaws.com") else ""
     name = event.get(EVENT_NAME)
     vendor_product, operation = _operation(event, service, name)
-    if event.get(EVENT_TYPE) == "AwsServiceEvent":
+    if event.get(EVENT_TYPE) == SERVICE_EVENT:
         operation = "none"
     caller = _caller(event)
     recipient = event.get(RECIPIENT_ACCOUNT)
@@ -291,7 +319,7 @@ def normalize(event: EventFields) -> Normalized:
         secret_operation=operation,
         secret=_secrets(secret_ids, vendor_product),
         secret_store=secret_store,
-        action="failure" if event.get(ERROR_CODE) else "success",
+        action="failure" if event.get(ERROR_CODE) or event.get(ERROR_MESSAGE) else "success",
         src=event.get(SOURCE_IP),
         command=name,
         vendor_account=recipient or caller_account,

@@ -1,4 +1,4 @@
-"""Azure Key Vault: AuditEvent resource logs and Activity log records.
+"""Azure Key Vault: AuditEvent resource logs and Activity log records, in either shape.
 
 Input shapes handled (names as Splunk extracts them; the engine strips Event Hub `body.`):
 - Key Vault resource logs (`category` AuditEvent): `operationName` such as SecretGet or
@@ -6,23 +6,30 @@ Input shapes handled (names as Splunk extracts them; the engine strips Event Hub
   `appid`, `tid`) or URI names
   (`http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn`, ...); the object in
   `properties.id` or `properties.requestUri`
-  (`https://<vault>.vault.azure.net/secrets/<name>/<version>`, any Azure cloud's
-  domain); `properties.httpStatusCode`, `properties.clientInfo`, `callerIpAddress`;
-- Activity log records for Key Vault: `operationName` such as
-  `MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION` in any case, claims under
-  `identity.claims.`, `caller` (a UPN, else an application's object id), the object in
-  `resourceId` (`.../vaults/<vault>/secrets/<name>`);
-- any other Azure record (`operationName` with `category` or `resourceId`): a readable
+  (`https://<vault>.vault.azure.net/(secrets|deletedsecrets|keys|...)/<name>/<version>`,
+  any Azure cloud's domain); `properties.httpStatusCode`, `properties.clientInfo`,
+  `callerIpAddress`;
+- Activity log records for Key Vault in the diagnostic-settings shape: flat
+  `operationName` such as `MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION` in any
+  case, `category`, `resultType`, claims under `identity.claims.`, `caller`,
+  `callerIpAddress`, the object in `resourceId` (`.../vaults/<vault>/secrets/<name>`);
+- the same Activity log records in the event schema of the Activity Log REST API and its
+  exports: `operationName.value`, `category.value`, `status.value`, claims under
+  `claims.`, `caller`, `httpRequest.clientIpAddress`. Each field the normalizer reads is
+  declared once with its spellings in both shapes (OPERATION_NAME, CATEGORY, ...), so
+  both shapes go through one recognition path and one normalization;
+- any other Azure record (an operation name with a category or `resourceId`): a readable
   `vendor_product` from its resource provider and `secret_operation` none.
 
 Callers: the UPN lowercased (a user); without one, the object id (an application:
-service principal or managed identity) with the app id in `principal_session`.
+service principal or managed identity) with the app id in `principal_session`; the
+Activity log's `caller` (a UPN when it holds an "@", else an application).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Tuple
+from typing import Dict, Tuple
 
 from .fields import EventFields, FieldRegistry
 from .schema import Normalized, observed
@@ -36,57 +43,81 @@ _URI_TID = "http://schemas.microsoft.com/identity/claims/tenantid"
 _URI_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 
 fields = FieldRegistry()
-OPERATION_NAME = fields("operationName")
-CATEGORY = fields("category")
-RESOURCE_ID = fields("resourceId")
-RESULT_TYPE = fields("resultType")
-CALLER_IP = fields("callerIpAddress")
-CALLER = fields("caller")
-TENANT_ID = fields("tenantId")
-LOCATION = fields("location")
-OBJECT_ID = fields("properties.id")
-REQUEST_URI = fields("properties.requestUri")
-HTTP_STATUS = fields("properties.httpStatusCode")
-STATUS_CODE = fields("properties.statusCode")
-CLIENT_INFO = fields("properties.clientInfo")
 
+# Each logical field with its spellings, in order of preference: the diagnostic-settings
+# shape first, then the Activity Log event schema's.
+OPERATION_NAME = tuple(map(fields, ("operationName", "operationName.value")))
+CATEGORY = tuple(map(fields, ("category", "category.value")))
+RESULT_TYPE = tuple(map(fields, ("resultType", "status.value")))
+CALLER_IP = tuple(map(fields, ("callerIpAddress", "httpRequest.clientIpAddress")))
+RESOURCE_ID = (fields("resourceId"),)
+CALLER = (fields("caller"),)
+TENANT_ID = (fields("tenantId"),)
+LOCATION = (fields("location"),)
+OBJECT_URL = tuple(map(fields, ("properties.id", "properties.requestUri")))
+HTTP_STATUS = tuple(map(fields, ("properties.httpStatusCode", "properties.statusCode")))
+CLIENT_INFO = (fields("properties.clientInfo"),)
 
-def _claims(*names: str) -> Tuple[str, ...]:
-    """Register a claim under both resource-log (claim.) and Activity-log (claims.) paths."""
-    groups = ("claim", "claims")
-    return tuple(fields(f"identity.{group}.{name}") for name in names for group in groups)
+# Claims: under resource logs' `identity.claim.`, Activity logs' `identity.claims.`
+# (diagnostic settings) and `claims.` (event schema); short and URI names alike.
+_CLAIM_GROUPS = ("identity.claim.", "identity.claims.", "claims.")
+UPN_CLAIMS = tuple(fields(group + name) for name in ("upn", _URI_UPN, "unique_name", _URI_NAME)
+                   for group in _CLAIM_GROUPS)
+OID_CLAIMS = tuple(fields(group + name) for name in ("oid", _URI_OID)
+                   for group in _CLAIM_GROUPS)
+APPID_CLAIMS = tuple(fields(group + name) for name in ("appid", "azp")
+                     for group in _CLAIM_GROUPS)
+TENANT_CLAIMS = tuple(fields(group + name) for name in ("tid", _URI_TID)
+                      for group in _CLAIM_GROUPS)
 
-
-UPN_CLAIMS = _claims("upn", _URI_UPN, "unique_name", _URI_NAME)
-OID_CLAIMS = _claims("oid", _URI_OID)
-APPID_CLAIMS = _claims("appid", "azp")
-TENANT_CLAIMS = _claims("tid", _URI_TID)
-
-# AuditEvent operationName -> operation, for secrets and the vault itself.
-AUDIT_OPERATIONS = {
-    "SecretGet": "read",
-    "SecretBackup": "read",
-    "SecretGetDeleted": "read",
-    "SecretList": "list",
-    "SecretListVersions": "list",
-    "SecretListDeleted": "list",
-    "SecretSet": "write",
-    "SecretUpdate": "write",
-    "SecretRestore": "write",
+# AuditEvent operationName -> secret operation. Exact names from the Key Vault logging
+# reference: a name is looked up whole, never tested by substring (KeyListDeleted is a
+# listing although it contains "Delete"). Any name not listed is none.
+_SECRET_OPERATIONS = {
+    "SecretGet": "read", "SecretBackup": "read", "SecretGetDeleted": "read",
+    "SecretList": "list", "SecretListVersions": "list", "SecretListDeleted": "list",
+    "SecretSet": "write", "SecretUpdate": "write", "SecretRestore": "write",
     "SecretRecover": "write",
-    "SecretDelete": "delete",
-    "SecretPurge": "delete",
-    "VaultGet": "describe",
-    "VaultList": "describe",
-    "VaultPut": "write",
-    "VaultPatch": "write",
-    "VaultRecover": "write",
-    "VaultDelete": "delete",
-    "VaultPurge": "delete",
+    "SecretDelete": "delete", "SecretPurge": "delete",
 }
-# Key and certificate operations: reads describe, cryptography with a key is none.
-_CRYPTO = re.compile(r"^Key(Decrypt|Encrypt|Sign|Verify|Wrap|Unwrap|Release)")
-_KEY_OR_CERTIFICATE = re.compile(r"^(Key|Certificate)(\w*)$")
+_VAULT_OPERATIONS = {
+    "VaultGet": "describe", "VaultList": "describe", "VaultGetDeleted": "describe",
+    "VaultListDeleted": "describe",
+    "VaultPut": "write", "VaultPatch": "write", "VaultRecover": "write",
+    "VaultDelete": "delete", "VaultPurge": "delete",
+}
+# Keys: reads, listings and backups describe; cryptography with a key is none.
+_KEY_OPERATIONS = {
+    "KeyGet": "describe", "KeyList": "describe", "KeyListVersions": "describe",
+    "KeyBackup": "describe", "KeyGetDeleted": "describe", "KeyListDeleted": "describe",
+    "KeyRotationPolicyGet": "describe", "KeyGetRotationPolicy": "describe",
+    "KeyCreate": "write", "KeyImport": "write", "KeyUpdate": "write", "KeyRestore": "write",
+    "KeyRecover": "write", "KeyRotate": "write", "KeyRotateIfDue": "write",
+    "KeyRotationPolicySet": "write", "KeyUpdateRotationPolicy": "write",
+    "KeyDelete": "delete", "KeyPurge": "delete",
+    "KeyEncrypt": "none", "KeyDecrypt": "none", "KeyWrap": "none", "KeyUnwrap": "none",
+    "KeySign": "none", "KeyVerify": "none", "KeyRelease": "none",
+}
+# Certificates, their policies, issuers, contacts and pending requests.
+_CERTIFICATE_OPERATIONS = {
+    "CertificateGet": "describe", "CertificateList": "describe",
+    "CertificateListVersions": "describe", "CertificateBackup": "describe",
+    "CertificateGetDeleted": "describe", "CertificateListDeleted": "describe",
+    "CertificatePolicyGet": "describe", "CertificateIssuerGet": "describe",
+    "CertificateIssuersList": "describe", "CertificateIssuerList": "describe",
+    "CertificateContactsGet": "describe", "CertificatePendingGet": "describe",
+    "CertificateCreate": "write", "CertificateImport": "write", "CertificateUpdate": "write",
+    "CertificateRestore": "write", "CertificateRecover": "write",
+    "CertificatePolicyUpdate": "write", "CertificatePolicySet": "write",
+    "CertificateIssuerSet": "write", "CertificateIssuerUpdate": "write",
+    "CertificateContactsSet": "write", "CertificatePendingMerge": "write",
+    "CertificatePendingUpdate": "write",
+    "CertificateDelete": "delete", "CertificatePurge": "delete",
+    "CertificateIssuerDelete": "delete", "CertificateContactsDelete": "delete",
+    "CertificatePendingDelete": "delete",
+}
+AUDIT_OPERATIONS: Dict[str, str] = {
+    **_SECRET_OPERATIONS, **_VAULT_OPERATIONS, **_KEY_OPERATIONS, **_CERTIFICATE_OPERATIONS}
 
 # Activity log: the part after .../VAULTS/SECRETS/ -> operation.
 ACTIVITY_SECRET_OPERATIONS = {
@@ -102,25 +133,29 @@ ACTIVITY_SECRET_OPERATIONS = {
     "DELETE": "delete",
     "PURGE/ACTION": "delete",
 }
+# Activity log, anything else of a vault (keys, certificates, access policies, the vault
+# itself): the first word after the resource type decides.
+ACTIVITY_VERBS = {"READ": "describe", "DELETE": "delete", "PURGE": "delete"}
 _ACTIVITY_OPERATION = re.compile(
     r"^MICROSOFT\.KEYVAULT/(?:VAULTS|DELETEDVAULTS)(?:/([A-Z]+))?/(.+)$")
 
+# Object URLs and resource ids: every kind names the vault, deleted ones included; only
+# secrets (`secrets/<name>`, `deletedsecrets/<name>`) name a secret. Key and certificate
+# names are not secrets and stay out of the `secret` field.
 _OBJECT_URL = re.compile(
-    r"^https://([^./]+)\.[^/]+/(secrets|keys|certificates)(?:/([^/?]+))?", re.IGNORECASE
-)
+    r"^https://([^./]+)\.[^/]+/(?:deleted)?(?:(secrets)|keys|certificates)(?:/([^/?]+))?",
+    re.IGNORECASE)
 _RESOURCE_VAULT = re.compile(
-    r"/providers/microsoft\.keyvault/vaults/([^/]+)(?:/secrets/([^/]+))?", re.IGNORECASE
-)
+    r"/providers/microsoft\.keyvault/vaults/([^/]+)(?:/(?:deleted)?secrets/([^/]+))?",
+    re.IGNORECASE)
 _RESOURCE_PROVIDER = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
 _SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 _SUCCESS_RESULTS = ("", "success", "succeeded", "start", "started", "accept", "accepted")
-
-
-def recognizes(event: EventFields) -> bool:
-    return bool(event.get(OPERATION_NAME)) and bool(event.get(CATEGORY) or event.get(RESOURCE_ID))
+FAILURE_STATUS = 400  # HTTP statuses from this one up are failures
 
 
 def _first(event: EventFields, keys: Tuple[str, ...]) -> str:
+    """The first non-empty value among a field's spellings."""
     for key in keys:
         value = event.get(key)
         if value:
@@ -128,38 +163,26 @@ def _first(event: EventFields, keys: Tuple[str, ...]) -> str:
     return ""
 
 
+def recognizes(event: EventFields) -> bool:
+    return bool(_first(event, OPERATION_NAME)) and bool(
+        _first(event, CATEGORY) or _first(event, RESOURCE_ID))
+
+
 def _caller(event: EventFields) -> Tuple[str, str, str]:
     """Return (principal, principal_type, principal_session)."""
     upn = _first(event, UPN_CLAIMS)
     if upn:
         return upn.lower(), "user", ""
-    app_id = _first(event, APPID_CLAIMS)
+    app_id = _first(event, APPID_CLAIMS).lower()
     object_id = _first(event, OID_CLAIMS)
     if object_id:
-        return object_id.lower(), "application", app_id.lower()
-    caller = event.get(CALLER)
+        return object_id.lower(), "application", app_id
+    caller = _first(event, CALLER).lower()
     if "@" in caller:
-        return caller.lower(), "user", ""
+        return caller, "user", ""
     if caller or app_id:
-        return (caller or app_id).lower(), "application", app_id.lower()
+        return caller or app_id, "application", app_id
     return "", "unknown", ""
-
-
-def _audit_operation(name: str) -> str:
-    operation = AUDIT_OPERATIONS.get(name)
-    if operation:
-        return operation
-    if _CRYPTO.match(name):
-        return "none"
-    match = _KEY_OR_CERTIFICATE.match(name)
-    if not match:
-        return "none"
-    verb = match.group(2)
-    if "Delete" in verb or "Purge" in verb:
-        return "delete"
-    if verb.startswith(("Get", "List", "Backup")) or verb.endswith(("Get", "List")):
-        return "describe"  # the contract counts key and certificate reads as describe
-    return "write"
 
 
 def _activity_operation(name: str) -> str:
@@ -169,51 +192,47 @@ def _activity_operation(name: str) -> str:
     kind, rest = match.groups()
     if kind == "SECRETS":
         return ACTIVITY_SECRET_OPERATIONS.get(rest, "none")
-    # Keys, certificates, access policies and the vault itself: READ, WRITE, DELETE,
-    # or an action such as KEYS/RECOVER/ACTION.
-    verb = rest.partition("/")[0]
-    if verb in ("DELETE", "PURGE"):
-        return "delete"
-    return "describe" if verb == "READ" else "write"
+    return ACTIVITY_VERBS.get(rest.partition("/")[0], "write")
 
 
-def _service(event: EventFields, operation_name: str) -> str:
+def _provider(resource_id: str, operation_name: str) -> str:
+    """The resource provider, lowercased: `microsoft.keyvault`, `microsoft.storage`, ..."""
     provider = operation_name.partition("/")[0] if "/" in operation_name else ""
     if not provider:
-        match = _RESOURCE_PROVIDER.search(event.get(RESOURCE_ID))
+        match = _RESOURCE_PROVIDER.search(resource_id)
         provider = match.group(1) if match else ""
     return provider.lower()
 
 
+def _failed(event: EventFields) -> bool:
+    status = _first(event, HTTP_STATUS)
+    return _first(event, RESULT_TYPE).lower() not in _SUCCESS_RESULTS or (
+        status.isdigit() and int(status) >= FAILURE_STATUS)
+
+
 def normalize(event: EventFields) -> Normalized:
-    name = event.get(OPERATION_NAME)
-    resource_id = event.get(RESOURCE_ID)
-    provider = _service(event, name)
-    if "/" in name:  # Activity log: MICROSOFT.KEYVAULT/VAULTS/...
-        operation = _activity_operation(name) if provider == "microsoft.keyvault" else "none"
-    else:
-        operation = _audit_operation(name)
-        if provider and provider != "microsoft.keyvault":
-            operation = "none"
+    name = _first(event, OPERATION_NAME)
+    resource_id = _first(event, RESOURCE_ID)
+    provider = _provider(resource_id, name)
+    # Activity log names are paths (MICROSOFT.KEYVAULT/VAULTS/...); AuditEvent names are not.
+    operation = (_activity_operation(name) if "/" in name
+                 else AUDIT_OPERATIONS.get(name, "none"))
+    if provider not in ("", "microsoft.keyvault"):
+        operation = "none"
     key_vault = provider == "microsoft.keyvault" or (not provider and operation != "none")
     vendor_product = KEY_VAULT if key_vault else (
         "Azure " + provider.partition(".")[2].capitalize() if "." in provider else "Azure")
 
     vault = secret = ""
-    url = _OBJECT_URL.match(event.get(OBJECT_ID)) or _OBJECT_URL.match(event.get(REQUEST_URI))
+    url = next(filter(None, (_OBJECT_URL.match(event.get(key)) for key in OBJECT_URL)), None)
     if url:
-        vault = url.group(1)
-        if url.group(2).lower() == "secrets":
-            secret = url.group(3) or ""
+        vault, secret = url.group(1), (url.group(3) or "") if url.group(2) else ""
     resource = _RESOURCE_VAULT.search(resource_id)
     if resource:
         vault = vault or resource.group(1)
         secret = secret or (resource.group(2) or "")
 
     principal, principal_type, session = _caller(event)
-    status = event.get(HTTP_STATUS) or event.get(STATUS_CODE)
-    failed = event.get(RESULT_TYPE).lower() not in _SUCCESS_RESULTS or (
-        status.isdigit() and int(status) >= 400)
     subscription = _SUBSCRIPTION.match(resource_id)
     return observed(
         platform=PLATFORM,
@@ -221,14 +240,14 @@ def normalize(event: EventFields) -> Normalized:
         principal=principal,
         principal_type=principal_type,
         principal_session=session,
-        principal_account=(_first(event, TENANT_CLAIMS) or event.get(TENANT_ID)).lower(),
+        principal_account=(_first(event, TENANT_CLAIMS) or _first(event, TENANT_ID)).lower(),
         secret_operation=operation,
         secret=(secret,) if secret and key_vault else (),
         secret_store=f"azure:{vault.lower()}" if vault and key_vault else "",
-        action="failure" if failed else "success",
-        src=event.get(CALLER_IP),
+        action="failure" if _failed(event) else "success",
+        src=_first(event, CALLER_IP),
         command=name,
         vendor_account=subscription.group(1).lower() if subscription else "",
-        vendor_region=event.get(LOCATION),
-        user_agent=event.get(CLIENT_INFO),
+        vendor_region=_first(event, LOCATION),
+        user_agent=_first(event, CLIENT_INFO),
     )

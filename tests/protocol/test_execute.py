@@ -10,8 +10,7 @@ import pytest
 
 from cloud_secrets.schema import OUTPUT_FIELDS
 from devkit import scp
-from devkit.splunkd import merge_reply, run_command, select_fields
-from devkit.vendorlogs import to_event
+from devkit.splunkd import merge_reply, run_command, select_fields, splunk_event
 
 CLOUDTRAIL = {
     "eventTime": "2025-05-01T10:00:00Z", "eventSource": "ssm.amazonaws.com",
@@ -33,23 +32,34 @@ KEY_VAULT = {
 
 
 def events():
-    """A mixed batch: extracted fields, body./data. prefixes, _raw only, an add-on alias."""
-    cloudtrail = to_event(CLOUDTRAIL, "s3://trail/file.json.gz")
-    cloudtrail.update({"host": "hf-1", "sourcetype": "aws:cloudtrail", "user": "ta-alias"})
-    event_hub = {f"body.{k}": v for k, v in to_event(KEY_VAULT).items() if not k.startswith("_")}
-    event_hub.update({"_raw": json.dumps({"body": KEY_VAULT}), "sourcetype": "mscs:azure:eventhub"})
+    """A mixed batch: extracted fields, body./data. prefixes, _raw only, an add-on alias.
+
+    Fields come from the splunkd emulator's JSON extraction, not the command's.
+    """
+    cloudtrail = splunk_event(json.dumps(CLOUDTRAIL), source="s3://trail/file.json.gz",
+                              host="hf-1", sourcetype="aws:cloudtrail", user="ta-alias")
+    event_hub = splunk_event(json.dumps({"body": KEY_VAULT}), sourcetype="mscs:azure:eventhub")
     raw_only = {"_raw": json.dumps(CLOUDTRAIL), "sourcetype": "aws:cloudtrail"}
     syslog = {"_raw": "Nov 29 10:00:00 host sshd[1]: Accepted publickey", "sourcetype": "syslog"}
     return [cloudtrail, event_hub, raw_only, syslog]
 
 
-def check_records(sent, returned):
-    assert len(returned) == len(sent)
-    for before, after in zip(sent, returned):
+def check_records(originals, returned):
+    """Every record back, in order, each input field as in the ORIGINAL event.
+
+    `originals` are built afresh, not the objects handed to the harness, so that
+    nothing the harness copies or overlays can make the comparison hold by itself.
+    """
+    assert len(returned) == len(originals)
+    for before, after in zip(originals, returned):
         assert set(OUTPUT_FIELDS) <= set(after)
         for name, value in before.items():
             if name not in OUTPUT_FIELDS:
-                assert after[name] == value, name
+                assert after.get(name) == value, name
+        # Nothing invented: a chunk's records share one header, so a field that another
+        # record of the chunk has may come back, but only empty.
+        invented = set(after) - set(before) - set(OUTPUT_FIELDS) - {"_chunked_idx"}
+        assert all(after[name] in ("", None) for name in invented), invented
 
 
 @pytest.mark.parametrize("selected", [True, False], ids=["selected fields", "all fields"])
@@ -57,7 +67,7 @@ def test_several_chunks_and_a_header_only_last_chunk(command, selected):
     batches = [events(), events()[::-1], []]
     result = run_command(command, batches, selected_fields=selected)
     assert result.returncode == 0 and result.errors == []
-    check_records([e for batch in batches for e in batch], result.records)
+    check_records(events() + events()[::-1], result.records)
     assert [e.metadata.get("finished") for e in result.exchanges] == [False, False, True]
     first, event_hub, raw_only, syslog = result.records[:4]
     assert (first["platform"], first["principal"], first["account_type"]) == (
@@ -72,9 +82,27 @@ def test_several_chunks_and_a_header_only_last_chunk(command, selected):
 
 def test_selected_fields_mode_sends_less_and_replies_with_outputs_only(command):
     result = run_command(command, [events()])
-    reply_fields = set(result.exchanges[0].records[0])
-    assert reply_fields == {"_chunked_idx", *OUTPUT_FIELDS}
+    for record in result.exchanges[0].records:
+        assert set(record) == {"_chunked_idx", *OUTPUT_FIELDS}
     assert "host" not in select_fields(events(), result.getinfo["required_fields"])[0]
+
+
+def test_all_fields_mode_echoes_every_input_field_itself(command):
+    """Without selected fields the reply replaces the records: it must carry them whole."""
+    result = run_command(command, [events()], selected_fields=False)
+    check_records(events(), result.exchanges[0].records)
+
+
+def test_a_reply_that_changes_an_input_field_is_caught():
+    """The oracle can fail: a reply that alters or drops an input field breaks the check."""
+    original = events()
+    altered = [{**record, **{name: "" for name in OUTPUT_FIELDS}} for record in original]
+    altered[0]["host"] = "someone-else"
+    with pytest.raises(AssertionError):
+        check_records(events(), merge_reply(original, altered, selected=False))
+    dropped = [{k: v for k, v in record.items() if k != "sourcetype"} for record in altered]
+    with pytest.raises(AssertionError):
+        check_records(events(), merge_reply(original, dropped, selected=False))
 
 
 def _load_script(path, name):

@@ -148,6 +148,76 @@ def test_service_events_are_not_calls_by_a_principal(normalize):
     assert normalize(record).secret_operation == "none"
 
 
+SECRET_ARN = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/db-AbCdEf"
+
+
+@pytest.mark.parametrize(("identity", "details", "principal"), [
+    # A failed rotation as CloudTrail writes it: no userIdentity.type, the secret in
+    # additionalEventData, only an errorMessage (the contract's "no userIdentity.type").
+    ({"accountId": ACCOUNT, "invokedBy": "secretsmanager.amazonaws.com"},
+     {"additionalEventData": {"SecretId": SECRET_ARN}}, "secretsmanager.amazonaws.com"),
+    ({"accountId": ACCOUNT}, {"additionalEventData": {"secretId": SECRET_ARN}},
+     "secretsmanager.amazonaws.com"),
+    (None, {"serviceEventDetails": {"SecretId": SECRET_ARN}}, "secretsmanager.amazonaws.com"),
+    ({"accountId": ACCOUNT, "invokedBy": "lambda.amazonaws.com"},
+     {"serviceEventDetails": {"secretId": "prod/db"}}, "lambda.amazonaws.com"),
+])
+def test_a_failed_rotation_names_its_service_secret_and_failure(normalize, identity, details,
+                                                                principal):
+    record = cloudtrail(identity, "RotationFailed", eventType="AwsServiceEvent",
+                        errorMessage="Lambda function returned an error", **details)
+    result = normalize(record)
+    assert (result.principal, result.principal_type) == (principal, "aws_service")
+    assert (result.secret, result.action, result.secret_operation) == (
+        ("prod/db",), "failure", "none")
+    assert result.account_type == "Service-Account"
+
+
+def test_a_call_without_identity_type_but_invoked_by_a_service(normalize):
+    record = cloudtrail({"invokedBy": "cloudformation.amazonaws.com"}, "CreateSecret",
+                        eventType="AwsApiCall", requestParameters={"name": "stack/pw"})
+    result = normalize(record)
+    assert (result.principal, result.principal_type, result.secret_operation) == (
+        "cloudformation.amazonaws.com", "aws_service", "write")
+
+
+def test_request_parameters_win_over_service_event_details(normalize):
+    record = cloudtrail({"invokedBy": "secretsmanager.amazonaws.com"}, "GetSecretValue",
+                        requestParameters={"secretId": "asked"},
+                        additionalEventData={"SecretId": "logged"})
+    assert normalize(record).secret == ("asked",)
+
+
+@pytest.mark.parametrize(("extra", "action"), [
+    ({"errorMessage": "User is not authorized"}, "failure"),
+    ({"errorCode": "AccessDenied", "errorMessage": "denied"}, "failure"),
+    ({"errorMessage": ""}, "success"),
+])
+def test_an_error_message_alone_is_a_failure(normalize, extra, action):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}, **extra))
+    assert result.action == action
+
+
+@pytest.mark.parametrize(("name", "parameters", "operation"), [
+    # Missed mutants: GetParameterHistory reads values when it decrypts them.
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": True}, "read"),
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": "true"}, "read"),
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": "TRUE"}, "read"),
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": "1"}, "read"),
+    ("GetParameterHistory", {"name": "/prod/db"}, "describe"),
+    ("GetParameterHistory", {"name": "/prod/db", "withDecryption": "false"}, "describe"),
+    ("LabelParameterVersion", {"name": "/prod/db"}, "write"),
+    ("UnlabelParameterVersion", {"name": "/prod/db"}, "write"),
+    ("RemoveTagsFromResource", {"resourceType": "Parameter", "resourceId": "/prod/db"},
+     "write"),
+])
+def test_parameter_store_history_labels_and_tags(normalize, name, parameters, operation):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}, name,
+                                  "ssm.amazonaws.com", requestParameters=parameters))
+    assert (result.vendor_product, result.secret_operation, result.secret) == (
+        "AWS Systems Manager Parameter Store", operation, ("/prod/db",))
+
+
 SECRETS = [
     # (eventName, requestParameters, secret names, store)
     ("GetSecretValue",
@@ -213,3 +283,152 @@ def test_source_user_agent_account_and_region(normalize):
 ])
 def test_not_cloudtrail_without_its_markers(normalize, record):
     assert normalize(record).platform == "Unknown"
+
+
+ACCOUNTS = [
+    # (case, userIdentity, principal, principal_account): the caller's account, from
+    # accountId or, without it, from the ARN.
+    ("iam user account from its arn",
+     {"type": "IAMUser", "arn": f"arn:aws:iam::{OTHER_ACCOUNT}:user/x"},
+     f"arn:aws:iam::{OTHER_ACCOUNT}:user/x", OTHER_ACCOUNT),
+    ("iam user rebuilt from its name",
+     {"type": "IAMUser", "accountId": ACCOUNT, "userName": "eve"},
+     f"arn:aws:iam::{ACCOUNT}:user/eve", ACCOUNT),
+    ("root in another partition", {"type": "Root", "arn": f"arn:aws-cn:iam::{ACCOUNT}:root"},
+     f"arn:aws-cn:iam::{ACCOUNT}:root", ACCOUNT),
+    ("root with nothing to name it", {"type": "Root"}, "", ""),
+    ("aws service", {"type": "AWSService", "invokedBy": "lambda.amazonaws.com",
+                     "accountId": ACCOUNT}, "lambda.amazonaws.com", ACCOUNT),
+    ("federated user", {"type": "FederatedUser", "accountId": ACCOUNT,
+                        "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/carol"},
+     f"arn:aws:sts::{ACCOUNT}:federated-user/carol", ACCOUNT),
+    ("identity center user", {"type": "IdentityCenterUser", "accountId": ACCOUNT,
+                              "onBehalfOf": {"userId": "u-1"}}, "u-1", ACCOUNT),
+    ("identity center role", {
+        "type": "AssumedRole", "accountId": ACCOUNT,
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_Admin_1/Dana",
+        "sessionContext": {"sessionIssuer": {"arn": SSO_ROLE}}}, "dana", ACCOUNT),
+    ("assumed role with only a principal id", {"type": "AssumedRole",
+                                               "principalId": "AROAEXAMPLE:s1"}, "", ""),
+    ("aws account", {"type": "AWSAccount", "accountId": OTHER_ACCOUNT}, OTHER_ACCOUNT,
+     OTHER_ACCOUNT),
+    ("saml user", {"type": "SAMLUser", "userName": "alice@corp.example",
+                   "accountId": ACCOUNT}, "alice@corp.example", ACCOUNT),
+    ("unknown type by arn", {"type": "Other", "arn": f"arn:aws:iam::{ACCOUNT}:user/z"},
+     f"arn:aws:iam::{ACCOUNT}:user/z", ACCOUNT),
+    ("unknown type by user name", {"type": "Other", "userName": "zed", "principalId": "P1",
+                                   "accountId": ACCOUNT}, "zed", ACCOUNT),
+    ("unknown type by principal id", {"type": "Other", "principalId": "P1"}, "P1", ""),
+    ("unknown type with nothing to name it", {"type": "Other", "accountId": ACCOUNT}, "", ""),
+    ("iam user without arn or name", {"type": "IAMUser", "accountId": ACCOUNT}, "", ACCOUNT),
+    ("iam user without arn or account", {"type": "IAMUser", "userName": "eve"}, "", ""),
+    ("root in a partition-only arn", {"type": "Root", "accountId": ACCOUNT,
+                                      "arn": "arn:aws-us-gov:x"},
+     f"arn:aws-us-gov:iam::{ACCOUNT}:root", ACCOUNT),
+    ("service event", {"accountId": ACCOUNT, "invokedBy": "secretsmanager.amazonaws.com"},
+     "secretsmanager.amazonaws.com", ACCOUNT),
+]
+
+
+@pytest.mark.parametrize(("identity", "principal", "account"), [a[1:] for a in ACCOUNTS],
+                         ids=[a[0] for a in ACCOUNTS])
+def test_principal_account(normalize, identity, principal, account):
+    result = normalize(cloudtrail(identity))
+    assert (result.platform, result.principal, result.principal_account) == (
+        "AWS", principal, account)
+
+
+def test_an_assumed_role_without_its_sts_arn_takes_the_session_from_the_principal_id(
+        normalize):
+    identity = {"type": "AssumedRole", "accountId": ACCOUNT, "principalId": "AROAEXAMPLE:job-7",
+                "sessionContext": {"sessionIssuer": {"arn": f"arn:aws:iam::{ACCOUNT}:role/r"}}}
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_session) == (
+        f"arn:aws:iam::{ACCOUNT}:role/r", "job-7")
+
+
+def test_without_a_recipient_the_store_is_the_callers_account(normalize):
+    record = cloudtrail({"type": "IAMUser", "accountId": OTHER_ACCOUNT,
+                         "arn": f"arn:aws:iam::{OTHER_ACCOUNT}:user/u"})
+    del record["recipientAccountId"]
+    result = normalize(record)
+    assert (result.secret_store, result.vendor_account) == (
+        f"aws:{OTHER_ACCOUNT}:eu-west-1", OTHER_ACCOUNT)
+
+
+def test_an_identity_center_role_found_by_its_path_without_an_issuer_name(normalize):
+    role = f"arn:aws:iam::{ACCOUNT}:role/team/AWSReservedSSO_Admin_0123"
+    identity = {"type": "AssumedRole", "accountId": ACCOUNT,
+                "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_Admin_0123/Fay",
+                "sessionContext": {"sessionIssuer": {"arn": role}}}
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_type, result.principal_role) == (
+        "fay", "user", role)
+
+
+def test_a_federated_users_issuer_is_its_session(normalize):
+    issuer = f"arn:aws:iam::{ACCOUNT}:user/broker"
+    identity = {"type": "FederatedUser", "accountId": ACCOUNT,
+                "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/carol",
+                "sessionContext": {"sessionIssuer": {"arn": issuer}}}
+    assert normalize(cloudtrail(identity)).principal_session == issuer
+
+
+@pytest.mark.parametrize(("identity", "principal"), [
+    ({"type": "SAMLUser", "userName": "alice@corp.example", "principalId": "p:alice"},
+     "alice@corp.example"),
+    ({"type": "WebIdentityUser", "principalId": "accounts.google.com:1234"},
+     "accounts.google.com:1234"),
+])
+def test_saml_and_web_identity_users_are_federated(normalize, identity, principal):
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_type) == (principal, "federated_user")
+
+
+def test_an_unknown_identity_type_keeps_its_arn(normalize):
+    identity = {"type": "Unknown", "arn": "arn:aws:iam::1:user/x", "principalId": "p"}
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_type) == ("arn:aws:iam::1:user/x", "unknown")
+
+
+def test_an_identity_type_alone_marks_cloudtrail(normalize):
+    result = normalize({"eventName": "GetSecretValue",
+                        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"}})
+    assert (result.platform, result.vendor_product, result.secret_store) == ("AWS", "AWS", "")
+
+
+def test_an_event_source_outside_aws_names_no_service(normalize):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"},
+                                  source="custom.example.org"))
+    assert (result.platform, result.vendor_product, result.secret_operation) == (
+        "AWS", "AWS", "none")
+
+
+def test_other_services_have_no_secret_store(normalize):
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"},
+                                  "Decrypt", "kms.amazonaws.com"))
+    assert (result.secret_store, result.secret) == ("", ())
+
+
+def test_a_service_event_is_never_a_secret_operation(normalize):
+    record = cloudtrail({"invokedBy": "secretsmanager.amazonaws.com"}, "DeleteSecret",
+                        eventType="AwsServiceEvent")
+    assert normalize(record).secret_operation == "none"
+
+
+def test_a_parameter_named_like_a_secret_arn_stays_in_the_callers_store(normalize):
+    name = f"arn:aws:secretsmanager:us-east-1:{OTHER_ACCOUNT}:secret:x-AbCdEf"
+    result = normalize(cloudtrail({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u"},
+                                  "GetParameter", "ssm.amazonaws.com",
+                                  requestParameters={"name": name}))
+    assert (result.secret, result.secret_store) == ((name,), f"aws:{ACCOUNT}:eu-west-1")
+
+
+def test_without_caller_or_recipient(normalize):
+    record = {"eventSource": "secretsmanager.amazonaws.com", "eventName": "ListSecrets",
+              "eventType": "AwsApiCall"}
+    result = normalize(record)
+    assert (result.principal, result.principal_account, result.cross_account) == ("", "", "false")
+    assert (result.secret_store, result.vendor_account) == ("", "")
+    record["awsRegion"] = "eu-west-1"
+    assert normalize(record).secret_store == "aws::eu-west-1"

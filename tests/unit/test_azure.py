@@ -44,6 +44,27 @@ AUDIT_OPERATIONS = [
     ("SecretRecover", "write"), ("KeyCreate", "write"), ("SecretDelete", "delete"),
     ("SecretPurge", "delete"), ("KeyDelete", "delete"), ("KeyDecrypt", "none"),
     ("KeyUnwrap", "none"), ("KeySign", "none"), ("Authentication", "none"),
+    # Names that contain another verb: looked up whole, never by substring.
+    ("KeyListDeleted", "describe"), ("KeyGetDeleted", "describe"),
+    ("CertificateListDeleted", "describe"), ("CertificateGetDeleted", "describe"),
+    ("KeyListVersions", "describe"), ("KeyBackup", "describe"), ("KeyRecover", "write"),
+    ("KeyPurge", "delete"), ("KeyRestore", "write"), ("KeyImport", "write"),
+    ("KeyUpdate", "write"), ("KeyRotate", "write"), ("KeyEncrypt", "none"),
+    ("KeyVerify", "none"), ("KeyWrap", "none"), ("KeyRelease", "none"),
+    ("CertificateList", "describe"), ("CertificateListVersions", "describe"),
+    ("CertificateBackup", "describe"), ("CertificateIssuerGet", "describe"),
+    ("CertificateContactsGet", "describe"), ("CertificatePendingGet", "describe"),
+    ("CertificateCreate", "write"), ("CertificateImport", "write"),
+    ("CertificateUpdate", "write"), ("CertificateRecover", "write"),
+    ("CertificateRestore", "write"), ("CertificatePolicyUpdate", "write"),
+    ("CertificateIssuerSet", "write"), ("CertificatePendingMerge", "write"),
+    ("CertificateDelete", "delete"), ("CertificatePurge", "delete"),
+    ("CertificateIssuerDelete", "delete"), ("CertificatePendingDelete", "delete"),
+    ("VaultList", "describe"), ("VaultGetDeleted", "describe"),
+    ("VaultListDeleted", "describe"), ("VaultPut", "write"), ("VaultPatch", "write"),
+    ("VaultRecover", "write"), ("VaultDelete", "delete"), ("VaultPurge", "delete"),
+    ("SecretNearExpiryEventGridNotification", "none"), ("KeyListDeletedSoon", "none"),
+    ("secretget", "none"),
 ]
 
 
@@ -126,6 +147,17 @@ def test_activity_log_callers(normalize, caller, claims, principal, kind):
     ("https://govvault.vault.usgovcloudapi.net/secrets/s1/v", ("s1",), "azure:govvault"),
     ("https://prodvault.vault.azure.net/secrets", (), "azure:prodvault"),
     ("https://prodvault.vault.azure.net/keys/signing/1", (), "azure:prodvault"),
+    ("https://prodvault.vault.azure.net/deletedsecrets/old-pass", ("old-pass",),
+     "azure:prodvault"),
+    ("https://prodvault.vault.azure.net/deletedsecrets/old-pass/v2?api-version=7.4",
+     ("old-pass",), "azure:prodvault"),
+    ("https://prodvault.vault.azure.net/deletedsecrets", (), "azure:prodvault"),
+    ("https://prodvault.vault.azure.net/deletedkeys/k1", (), "azure:prodvault"),
+    ("https://prodvault.vault.azure.net/certificates/tls/7", (), "azure:prodvault"),
+    ("https://prodvault.vault.azure.net/deletedcertificates/tls", (), "azure:prodvault"),
+    ("https://prodvault.vault.azure.net/SECRETS/Upper/1", ("Upper",), "azure:prodvault"),
+    ("http://prodvault.vault.azure.net/secrets/plain", (), "azure:prodvault"),  # resourceId
+    ("https://prodvault.vault.azure.net/storage/x", (), "azure:prodvault"),
 ])
 def test_secret_names_and_vault(normalize, object_id, secrets, store):
     result = normalize(audit_event(object_id=object_id))
@@ -140,6 +172,9 @@ def test_activity_log_secret_from_resource_id(normalize):
 
 @pytest.mark.parametrize(("result_type", "status", "action"), [
     ("Success", 200, "success"), ("Success", 401, "failure"), ("Success", 403, "failure"),
+    ("Success", 400, "failure"), ("Success", 399, "success"), ("Success", "OK", "success"),
+    ("Started", None, "success"), ("Accept", None, "success"), ("accepted", None, "success"),
+    ("Start", None, "success"), ("success", None, "success"), ("", 201, "success"),
     ("Failure", 200, "failure"), ("Failed", None, "failure"), ("Succeeded", None, "success"),
 ])
 def test_outcome(normalize, result_type, status, action):
@@ -150,3 +185,168 @@ def test_subscription_source_and_agent(normalize):
     result = normalize(audit_event())
     assert result.vendor_account == "0f0e0d0c-1111-2222-3333-444455556666"
     assert (result.src, result.user_agent) == ("192.0.2.10", "azsdk-python-keyvault/4.8")
+
+
+def test_outcome_from_the_status_code_property(normalize):
+    record = audit_event()
+    del record["properties"]["httpStatusCode"]
+    record["properties"]["statusCode"] = "404"
+    assert normalize(record).action == "failure"
+
+
+def test_a_request_uri_names_the_secret_when_the_id_does_not(normalize):
+    record = audit_event(object_id="not-a-url")
+    record["properties"]["requestUri"] = ("https://prodvault.vault.azure.net/deletedsecrets/"
+                                          "gone?api-version=7.4")
+    result = normalize(record)
+    assert (result.secret, result.secret_store) == (("gone",), "azure:prodvault")
+
+
+def activity_event_schema(operation, status="Succeeded", caller="Admin@Contoso.com",
+                          claims=None, resource_suffix="/secrets/api-token"):
+    """An Activity log record in the event schema (Activity Log REST API, exports)."""
+    resource = ("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/"
+                "SecVault" + resource_suffix)
+    return {
+        "authorization": {"action": operation, "scope": resource},
+        "caller": caller, "channels": "Operation",
+        "claims": claims if claims is not None else {URI_UPN: caller, "appid": "APP-9",
+                                                     URI_TID: "TENANT-9"},
+        "correlationId": "c-1", "eventTimestamp": "2025-03-01T10:00:00.1Z",
+        "category": {"value": "Administrative", "localizedValue": "Administrative"},
+        "httpRequest": {"clientRequestId": "r-1", "clientIpAddress": "203.0.113.9",
+                        "method": "POST"},
+        "level": "Informational", "resourceGroupName": "rg",
+        "resourceProviderName": {"value": "Microsoft.KeyVault"},
+        "resourceId": resource,
+        "operationName": {"value": operation, "localizedValue": "Get secret"},
+        "status": {"value": status, "localizedValue": status},
+        "subStatus": {"value": "", "localizedValue": ""},
+        "subscriptionId": "abc", "tenantId": "TENANT-9",
+    }
+
+
+def test_activity_event_schema_secret_read(normalize):
+    result = normalize(activity_event_schema(
+        "Microsoft.KeyVault/vaults/secrets/getSecret/action"))
+    assert (result.platform, result.vendor_product, result.secret_operation) == (
+        "Azure", "Azure Key Vault", "read")
+    assert (result.principal, result.principal_type, result.principal_account) == (
+        "admin@contoso.com", "user", "tenant-9")
+    assert (result.secret, result.secret_store, result.action) == (
+        ("api-token",), "azure:secvault", "success")
+    assert (result.src, result.vendor_account, result.command) == (
+        "203.0.113.9", "abc", "Microsoft.KeyVault/vaults/secrets/getSecret/action")
+
+
+@pytest.mark.parametrize(("status", "action"), [
+    ("Succeeded", "success"), ("Started", "success"), ("Accepted", "success"),
+    ("Failed", "failure")])
+def test_activity_event_schema_status(normalize, status, action):
+    record = activity_event_schema("MICROSOFT.KEYVAULT/VAULTS/SECRETS/READ", status=status)
+    assert normalize(record).action == action
+
+
+def test_activity_event_schema_application_caller(normalize):
+    record = activity_event_schema("MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION",
+                                   caller="5C4B3A29-0000", claims={URI_OID: "5C4B3A29-0000",
+                                                                   "appid": "APP-9"})
+    result = normalize(record)
+    assert (result.principal, result.principal_type, result.principal_session) == (
+        "5c4b3a29-0000", "application", "app-9")
+
+
+@pytest.mark.parametrize("operation", [o for o, _ in ACTIVITY_OPERATIONS])
+def test_both_activity_shapes_give_the_same_answer(normalize, operation):
+    """One recognition path: the flat shape and the event schema agree field by field."""
+    flat = activity(operation, claims={URI_UPN: "Admin@Contoso.com", "appid": "APP-9",
+                                       URI_TID: "TENANT-9"})
+    flat["callerIpAddress"] = "203.0.113.9"
+    flat["location"] = ""
+    flat["resultType"] = "Succeeded"
+    from_flat = normalize(flat)
+    from_schema = normalize(activity_event_schema(operation))
+    assert from_flat == from_schema
+
+
+def test_activity_event_schema_under_event_hub_body(engine):
+    """The engine strips body. for the event schema as for the flat shape."""
+    import json
+
+    from devkit.splunkd import extract_json
+
+    record = {"body": activity_event_schema("MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION")}
+    result = engine.normalize_record(extract_json(json.dumps(record)))
+    assert (result.platform, result.secret_operation, result.secret) == (
+        "Azure", "read", ("api-token",))
+
+
+def test_activity_event_schema_deleted_secret_resource(normalize):
+    record = activity_event_schema("MICROSOFT.KEYVAULT/VAULTS/SECRETS/PURGE/ACTION",
+                                   resource_suffix="/deletedsecrets/old")
+    result = normalize(record)
+    assert (result.secret_operation, result.secret) == ("delete", ("old",))
+
+
+def test_an_activity_upn_caller_has_no_session(normalize):
+    result = normalize(activity("MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION",
+                                caller="Admin@Contoso.com"))
+    assert (result.principal, result.principal_session) == ("admin@contoso.com", "")
+
+
+@pytest.mark.parametrize("operation", [
+    "MICROSOFT.KEYVAULT/LOCATIONS/DELETEDVAULTS/PURGE/ACTION",
+    "MICROSOFT.KEYVAULT/VAULTS/SECRETS/UNKNOWNVERB/ACTION",
+    "MICROSOFT.KEYVAULT/REGISTER/ACTION",
+])
+def test_key_vault_activity_operations_outside_the_tables_are_none(normalize, operation):
+    result = normalize(activity(operation, caller="a@b.c"))
+    assert (result.vendor_product, result.secret_operation, result.object_category) == (
+        "Azure Key Vault", "none", "")
+
+
+def test_the_operation_names_the_provider_when_there_is_no_resource_id(normalize):
+    record = activity("MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION", caller="a@b.c")
+    del record["resourceId"]
+    result = normalize(record)
+    assert (result.vendor_product, result.secret_operation) == ("Azure Storage", "none")
+
+
+@pytest.mark.parametrize(("operation", "product", "secret_operation", "secrets"), [
+    ("SecretGet", "Azure Key Vault", "read", ("db-pass",)),
+    ("SomethingElse", "Azure", "none", ()),
+])
+def test_without_a_provider_a_key_vault_operation_decides(normalize, operation, product,
+                                                          secret_operation, secrets):
+    record = audit_event(operation)
+    record["resourceId"] = "/subscriptions/abc"
+    result = normalize(record)
+    assert (result.platform, result.vendor_product, result.secret_operation, result.secret) == (
+        "Azure", product, secret_operation, secrets)
+
+
+def test_a_provider_with_two_dots_keeps_its_tail(normalize):
+    record = activity("Custom", caller="a@b.c")
+    record["resourceId"] = "/subscriptions/abc/providers/Microsoft.Foo.Bar/x"
+    assert normalize(record).vendor_product == "Azure Foo.bar"
+
+
+def test_an_operation_with_a_resource_id_and_no_category_is_azure(normalize):
+    record = audit_event()
+    del record["category"]
+    result = normalize(record)
+    assert (result.platform, result.secret_operation) == ("Azure", "read")
+
+
+@pytest.mark.parametrize(("operation", "resource_id", "object_id", "store", "account"), [
+    ("SecretGet", "/subscriptions/abc", "not-a-url", "", "abc"),
+    ("SecretGet", "/tenants/t1/x", "not-a-url", "", ""),
+    ("MICROSOFT.STORAGE/STORAGEACCOUNTS/READ", "/subscriptions/abc/providers/Microsoft.Storage/x",
+     "https://prodvault.vault.azure.net/secrets/x", "", "abc"),
+])
+def test_no_store_without_a_vault_or_outside_key_vault(normalize, operation, resource_id,
+                                                        object_id, store, account):
+    record = audit_event(operation, object_id=object_id)
+    record["resourceId"] = resource_id
+    result = normalize(record)
+    assert (result.secret_store, result.vendor_account, result.secret) == (store, account, ())

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from cloud_secrets import engine as engine_module
-from cloud_secrets.fields import flatten_json, lowercase_keys
+from cloud_secrets.fields import lowercase_keys
 from cloud_secrets.schema import OUTPUT_FIELDS, UNKNOWN
+from devkit.splunkd import extract_json
 
 CLOUDTRAIL = {
     "eventSource": "secretsmanager.amazonaws.com", "eventName": "GetSecretValue",
@@ -31,7 +32,7 @@ VAULT = {"type": "response", "auth": {"display_name": "approle"},
 
 
 def fields_of(record, prefix=""):
-    return lowercase_keys({prefix + k: v for k, v in flatten_json(record).items()})
+    return lowercase_keys({prefix + k: v for k, v in extract_json(json.dumps(record)).items()})
 
 
 SHAPES = [
@@ -68,9 +69,29 @@ def test_raw_completes_fields_cut_short_by_extraction(engine):
     assert engine.normalize(cut).principal == "arn:aws:iam::111122223333:user/alice"
 
 
-def test_first_platform_wins_when_an_event_mixes_two(engine):
-    mixed = {**fields_of(VAULT), **fields_of(CLOUDTRAIL)}
-    assert engine.normalize(mixed).platform == "AWS"
+@pytest.mark.parametrize(("records", "platform"), [
+    ((VAULT, CLOUDTRAIL), "AWS"), ((GCP, CLOUDTRAIL), "AWS"), ((CLOUDTRAIL, GCP), "AWS"),
+    ((AZURE, CLOUDTRAIL), "AWS"), ((AZURE, GCP), "GCP"), ((VAULT, GCP), "GCP"),
+    ((VAULT, AZURE), "Azure")], ids=lambda v: v if isinstance(v, str) else "")
+def test_first_platform_wins_when_an_event_mixes_two(engine, records, platform):
+    """The contract's order: AWS, then GCP, Azure and Vault, whatever the field order."""
+    mixed = {k: v for record in records for k, v in fields_of(record).items()}
+    assert engine.normalize(mixed).platform == platform
+
+
+def test_an_earlier_prefix_wins_over_a_later_platform(engine):
+    mixed = {**fields_of(CLOUDTRAIL, "body."), **fields_of(GCP)}
+    assert engine.normalize(mixed).platform == "GCP"
+
+
+def test_required_fields_include_both_activity_shapes_and_service_event_details():
+    names = engine_module.required_fields()
+    for name in ("operationName.value", "body.category.value", "status.value",
+                 "httpRequest.clientIpAddress", "additionalEventData.SecretId",
+                 "serviceEventDetails.secretId", "auth.metadata.role_name",
+                 "claims.http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+                 "errorMessage"):
+        assert name in names
 
 
 @pytest.mark.parametrize("fields", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from cloud_secrets.fields import (
     lowercase_keys,
     parse_json_object,
 )
+from devkit.splunkd import extract_json
 
 FLATTEN = [
     ("nested keys join with dots", {"a": {"b": {"c": "x"}}}, {"a.b.c": "x"}),
@@ -93,3 +95,22 @@ def test_event_fields_prefix_and_multivalue_reads():
     assert event.at("data.").values("protopayload.methodname") == ["m1", "m2"]
     assert (event.get("x"), event.values("x"), event.get("missing")) == ("", [], "")
     assert event.at("body.").raw() == "{}"
+
+
+def _corpus_raws():
+    from devkit.vendorlogs import read_records
+
+    corpus = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+    if not corpus.is_dir():
+        return []
+    return [json.dumps(r) for p in sorted(corpus.iterdir()) if p.suffix in (".json", ".jsonl")
+            for r in read_records(p)]
+
+
+@pytest.mark.parametrize("raw", [
+    '{"a": {"b": [1, 2.50, {"c": null}]}, "d": [[true], []], "e": {}, "u": "\\u00e9"}',
+    '{"names": ["/a"], "uri": {"http://x/y": "v"}, "n": -1.5e3}',
+    *_corpus_raws()])
+def test_flatten_json_agrees_with_splunkds_extraction(raw):
+    """Two independent implementations of Splunk's JSON naming must agree."""
+    assert flatten_json(parse_json_object(raw)) == extract_json(raw)

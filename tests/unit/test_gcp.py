@@ -123,3 +123,70 @@ def test_source_agent_and_vendor_fields(normalize):
     result = normalize(audit_entry())
     assert (result.src, result.user_agent) == ("203.0.113.9", "google-cloud-sdk gcloud/466.0.0")
     assert result.vendor_account == "prod-1"
+
+
+def bare(**proto):
+    """A LogEntry with only the given protoPayload fields (no resource labels, no logName)."""
+    return {"protoPayload": proto}
+
+
+@pytest.mark.parametrize("subject", [
+    "principal://iam.googleapis.com/projects/12/locations/global/workloadIdentityPools/p/subject/s",
+    "principalSet://iam.googleapis.com/projects/12/locations/global/workloadIdentityPools/p/*",
+    "principalset://iam.googleapis.com/projects/12/locations/global/workloadIdentityPools/p/*",
+])
+def test_workload_identity_subjects_are_service_accounts(normalize, subject):
+    record = bare(methodName=f"{SERVICE}.AccessSecretVersion",
+                  authenticationInfo={"principalSubject": subject})
+    result = normalize(record)
+    assert (result.principal, result.principal_type, result.principal_account) == (
+        subject, "service_account", "12")
+
+
+@pytest.mark.parametrize(("proto", "product", "operation"), [
+    # The method alone marks Secret Manager; the service alone does too (bare method).
+    ({"methodName": f"{SERVICE}.AccessSecretVersion"}, "Google Cloud Secret Manager", "read"),
+    ({"serviceName": "secretmanager.googleapis.com", "methodName": "AccessSecretVersion"},
+     "Google Cloud Secret Manager", "read"),
+    ({"methodName": "SomeService.Method"}, "Google Cloud", "none"),
+    ({"serviceName": "example.googleapis.com"}, "Google Cloud example", "none"),
+])
+def test_either_marker_alone(normalize, proto, product, operation):
+    result = normalize(bare(**proto))
+    assert (result.platform, result.vendor_product, result.secret_operation) == (
+        "GCP", product, operation)
+
+
+@pytest.mark.parametrize(("proto", "labels", "log_name", "store", "account", "region"), [
+    # (protoPayload, resource.labels, logName) -> store, vendor_account, vendor_region
+    ({"resourceName": "projects/p1/locations/us-east1/secrets/s"}, {}, "", "gcp:p1", "p1",
+     "us-east1"),
+    ({"resourceName": "projects/p1/secrets/s"}, {"project_id": "lab", "location": "eu"}, "",
+     "gcp:p1", "lab", "eu"),
+    ({"resourceName": "projects/p1/secrets/s/versions/3"}, {}, "", "gcp:p1", "p1", ""),
+    ({"resourceName": "projects/p1/locations/l1", "request": {"name": "projects/p2/secrets/s"}},
+     {}, "", "gcp:p1", "p1", "l1"),
+    ({"request": {"parent": "projects/p2/locations/asia"}}, {}, "", "gcp:p2", "p2", "asia"),
+    ({"request": {"parent": "projects/p2"}}, {}, "", "gcp:p2", "p2", ""),
+    ({}, {"project_id": "p4"}, "projects/p5/logs/cloudaudit.googleapis.com%2Fdata_access",
+     "gcp:p4", "p4", ""),
+    ({}, {}, "projects/p5/logs/cloudaudit.googleapis.com%2Fdata_access", "gcp:p5", "p5", ""),
+    ({}, {}, "organizations/1/logs/x", "", "", ""),
+])
+def test_store_account_and_region(normalize, proto, labels, log_name, store, account, region):
+    record = bare(methodName=f"{SERVICE}.ListSecrets", **proto)
+    if labels:
+        record["resource"] = {"labels": labels}
+    if log_name:
+        record["logName"] = log_name
+    result = normalize(record)
+    assert (result.secret_store, result.vendor_account, result.vendor_region) == (
+        store, account, region)
+
+
+def test_other_services_name_no_secret(normalize):
+    record = bare(serviceName="compute.googleapis.com", methodName="v1.compute.instances.get",
+                  resourceName="projects/p/secrets/looks-like-one")
+    result = normalize(record)
+    assert (result.vendor_product, result.secret, result.secret_store) == (
+        "Google Compute Engine", (), "")

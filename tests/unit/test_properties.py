@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cloud_secrets import rules, wildcard
 from cloud_secrets.chunk import ChunkProcessor
 from cloud_secrets.engine import Engine
-from cloud_secrets.fields import EventFields, flatten_json, lowercase_keys
+from cloud_secrets.fields import EventFields, lowercase_keys
 from cloud_secrets.schema import (
     ACCOUNT_TYPES,
     ACTIONS,
@@ -27,6 +27,7 @@ from cloud_secrets.schema import (
     SECRET_OPERATIONS,
     UNKNOWN,
 )
+from devkit.splunkd import extract_json
 
 PROPERTY_SETTINGS = settings(max_examples=250, deadline=None,
                              suppress_health_check=[HealthCheck.too_slow])
@@ -121,7 +122,8 @@ def assert_documented(result) -> None:
 
 
 def check_record(engine, record, prefix=""):
-    fields = lowercase_keys({prefix + k: v for k, v in flatten_json(record).items()})
+    extracted = extract_json(json.dumps(record))  # splunkd's extraction, not the command's
+    fields = lowercase_keys({prefix + k: v for k, v in extracted.items()})
     observed = Engine.observe(EventFields(fields))  # the normalizers, without a safety net
     assert_documented(engine.classify(observed) if observed else UNKNOWN)
     assert_documented(engine.normalize({"_raw": json.dumps(record)}))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cloud_secrets import rules
+from cloud_secrets import regex_safety, rules
 from cloud_secrets.rules import COLUMNS, RulesError, RuleSet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,19 +23,26 @@ BROKEN = [
     # (case, local file text, row in the message, words the message must contain)
     ("missing column", "platform,principal_type,match_field,match,pattern,description",
      "row 1", "missing column account_type"),
+    ("two missing columns", "platform,principal_type,match_field,pattern,description", "row 1",
+     "missing column match, account_type"),
+    ("two duplicate columns", HEADER + ",pattern,match", "row 1",
+     "duplicate column match, pattern"),
     ("duplicate header", HEADER + ",pattern", "row 1", "duplicate column pattern"),
     ("unknown account type", HEADER + "\n*,*,principal,wildcard,x*,Admin,d", "row 2",
-     'unknown account_type "Admin"'),
+     'unknown account_type "Admin" (expected High-Privilege, Service-Account, Standard-User)'),
     ("unknown platform", HEADER + "\n*,*,principal,wildcard,x,Standard-User,ok\n"
-     "Oracle,*,principal,wildcard,x*,High-Privilege,d", "row 3", 'unknown platform "Oracle"'),
+     "Oracle,*,principal,wildcard,x*,High-Privilege,d", "row 3",
+     'unknown platform "Oracle" (expected AWS, GCP, Azure, Vault or *)'),
     ("unknown principal type", HEADER + "\nAWS,robot,principal,wildcard,x*,High-Privilege,d",
-     "row 2", 'unknown principal_type "robot"'),
+     "row 2", 'unknown principal_type "robot" (expected user, role, service_account, '
+     'application, root, aws_service, aws_account, federated_user, token, unknown or *)'),
     ("unknown match field", HEADER + "\nAWS,*,arn,wildcard,x*,High-Privilege,d", "row 2",
-     'unknown match_field "arn"'),
+     'unknown match_field "arn" (expected principal, principal_role, principal_session, '
+     'user_agent)'),
     ("unknown match mode", HEADER + "\nAWS,*,principal,glob,x*,High-Privilege,d", "row 2",
-     'unknown match "glob"'),
+     'unknown match "glob" (expected wildcard or regex)'),
     ("empty pattern", HEADER + "\nAWS,*,principal,wildcard,,High-Privilege,d", "row 2",
-     "empty pattern"),
+     ": empty pattern"),
     ("regex that does not compile", HEADER + "\nAWS,*,principal,regex,adm(in,High-Privilege,d",
      "row 2", "does not compile"),
     ("regex that backtracks", HEADER + "\nAWS,*,principal,regex,(a+)+$,High-Privilege,d",
@@ -216,8 +223,38 @@ def test_shipped_defaults_put_high_privilege_first_and_describe_every_row(engine
                                        "Standard-User"].index)
     assert all(r.description for r in shipped)
     patterns = {(r.match, r.pattern) for r in shipped}
-    assert {("regex", "root|admin|superuser"),
-            ("regex", "serviceaccount|svc|automation")} <= patterns
+    assert {("regex", SEED_HIGH_PRIVILEGE), ("regex", SEED_SERVICE_ACCOUNT)} <= patterns
+
+
+# The seed analytic's patterns, as whole words: a word is a run of letters and digits.
+SEED_HIGH_PRIVILEGE = r"(?<![^\W_])(?:root|admins?|administrators?|superusers?)(?![^\W_])"
+SEED_SERVICE_ACCOUNT = r"(?<![^\W_])(?:serviceaccounts?|svcs?|automations?)(?![^\W_])"
+
+
+@pytest.mark.parametrize("pattern", [SEED_HIGH_PRIVILEGE, SEED_SERVICE_ACCOUNT])
+def test_seed_patterns_pass_the_redos_checks(pattern):
+    regex_safety.check(regex_safety.simplify(pattern))
+
+
+SEED_WORDS = [
+    # (principal, account type): the contract's examples first
+    ("badminton-stats", "Standard-User"), ("groot-exporter", "Standard-User"),
+    ("padmini.k", "Standard-User"), ("rootkit-scanner", "Standard-User"),
+    ("superusers-db", "High-Privilege"), ("admins", "High-Privilege"),
+    ("administrator", "High-Privilege"), ("ops_admin", "High-Privilege"),
+    ("Admin.Ops@example.com", "High-Privilege"), ("root", "High-Privilege"),
+    ("db-superuser", "High-Privilege"), ("it-administrators", "High-Privilege"),
+    ("svc-deploy", "Service-Account"), ("build_svcs", "Service-Account"),
+    ("nightly.automation", "Service-Account"), ("k8s-serviceaccount", "Service-Account"),
+    ("svcaccount", "Standard-User"), ("automationist", "Standard-User"),
+    ("jsvc", "Standard-User"), ("mysvc2", "Standard-User"),
+]
+
+
+@pytest.mark.parametrize(("principal", "account_type"), SEED_WORDS,
+                         ids=[w[0] for w in SEED_WORDS])
+def test_seed_patterns_match_whole_words(engine, principal, account_type):
+    assert engine.rules.classify("AWS", "user", principal, "", "", "")[0] == account_type
 
 
 def test_the_local_file_is_the_customers_and_copies_the_defaults_header():
@@ -240,3 +277,45 @@ def test_general_wildcards_keep_first_match_order_indexed_or_not(count):
     assert loaded.classify("AWS", "user", "p", "", "", f"tool-{count - 1}/") == (
         "Service-Account", f"g:{count - 1}")
     assert loaded.classify("AWS", "user", "p", "", "", "tool-1") == ("Standard-User", "default")
+
+
+def test_an_empty_file_names_the_header_it_expects(tmp_path):
+    write_rules(tmp_path)
+    (tmp_path / rules.LOCAL_RULES).write_text("", encoding="utf-8")
+    with pytest.raises(RulesError) as raised:
+        rules.load(tmp_path)
+    assert str(raised.value) == (f"{rules.LOCAL_RULES}, row 1: empty file (expected the header "
+                                 f"{HEADER})")
+
+
+def test_text_that_is_not_csv(tmp_path):
+    text = HEADER + '\nAWS,*,principal,wildcard,"x"y,High-Privilege,d'
+    with pytest.raises(RulesError) as raised:
+        rules.load(write_rules(tmp_path, local=text))
+    assert str(raised.value).startswith(f"{rules.LOCAL_RULES}: not valid CSV (")
+
+
+def test_a_rules_path_that_cannot_be_read(tmp_path):
+    write_rules(tmp_path)
+    (tmp_path / rules.LOCAL_RULES).unlink()
+    (tmp_path / rules.LOCAL_RULES).mkdir()
+    with pytest.raises(RulesError) as raised:
+        rules.load(tmp_path)
+    assert str(raised.value).startswith(f"{rules.LOCAL_RULES}, row 1: cannot be read (")
+    assert str(raised.value) != f"{rules.LOCAL_RULES}, row 1: cannot be read (None)"
+
+
+def test_rows_after_a_blank_row_still_count(tmp_path):
+    text = HEADER + "\n\n,,,,,,\nAWS,*,principal,wildcard,late*,High-Privilege,d"
+    loaded = rules.load(write_rules(tmp_path, local=text))
+    assert loaded.classify("AWS", "user", "late-comer", "", "", "") == (
+        "High-Privilege", f"{rules.LOCAL_RULES}:4")
+
+
+def test_regexes_search_only_the_first_characters_of_a_value(tmp_path):
+    text = HEADER + "\nAWS,*,user_agent,regex,needle,High-Privilege,d"
+    loaded = rules.load(write_rules(tmp_path, local=text))
+    near = "x" * (rules.MAX_REGEX_INPUT - 6) + "needle"
+    far = "x" * rules.MAX_REGEX_INPUT + "needle"
+    assert loaded.classify("AWS", "user", "p", "", "", near)[0] == "High-Privilege"
+    assert loaded.classify("AWS", "user", "p", "", "", far)[0] == "Standard-User"

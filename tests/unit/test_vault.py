@@ -59,6 +59,81 @@ def test_operations_and_secret_paths(normalize, path, verb, kind, mount_type, op
     assert result.command == verb
 
 
+@pytest.mark.parametrize(("path", "verb", "mount_point", "mount_type"), [
+    # Vault logs the auth mount as the mount point of its own API: the path decides.
+    ("auth/approle/login", "update", "auth/approle/", "approle"),
+    ("auth/token/lookup-self", "read", "auth/token/", "token"),
+    ("auth/kubernetes/login", "update", "auth/kubernetes/", "kubernetes"),
+    ("sys/mounts", "read", "sys/", "system"),
+    ("identity/entity/id/e-1", "read", "identity/", "identity"),
+    ("/auth/token/lookup-self", "read", "", ""),
+])
+def test_vault_api_paths_are_none_whatever_the_mount_point(normalize, path, verb, mount_point,
+                                                           mount_type):
+    result = normalize(audit(path, verb, mount_type=mount_type, mount_point=mount_point))
+    assert (result.secret_operation, result.secret, result.secret_store) == ("none", (), "")
+    assert result.object_category == ""
+
+
+@pytest.mark.parametrize(("path", "mount_point", "mount_type", "secret", "store", "operation"), [
+    ("kv/data/auth/x", "kv/", "kv", ("auth/x",), "vault:kv", "read"),
+    ("auth-kv/app", "auth-kv/", "kv", ("app",), "vault:auth-kv", "read"),
+    ("secret/data/apps/db", "secret/", "", ("apps/db",), "vault:secret", "read"),
+    ("secret/metadata/apps/db", "secret/", "kv", ("apps/db",), "vault:secret", "list"),
+    ("pki/issue/web", "pki/", "pki", ("issue/web",), "vault:pki", "read"),
+    ("kv2/data/app", "other/", "kv", ("app",), "vault:kv2", "read"),
+    ("", "", "kv", (), "", "none"),
+])
+def test_secret_engine_paths(normalize, path, mount_point, mount_type, secret, store,
+                             operation):
+    result = normalize(audit(path, "read", mount_type=mount_type, mount_point=mount_point))
+    assert (result.secret, result.secret_store, result.secret_operation) == (
+        secret, store, operation)
+
+
+APPROLE_CLIENTS = [
+    # (display name, auth.metadata, principal, principal type)
+    ("approle", {"role_name": "Billing-API"}, "approle:billing-api", "service_account"),
+    ("approle", {"role_name": "web"}, "approle:web", "service_account"),
+    ("approle", {}, "approle", "service_account"),
+    ("kubernetes", {"role_name": "payments"}, "kubernetes:payments", "service_account"),
+    ("jwt", {"role_name": "ci"}, "jwt:ci", "service_account"),
+    ("kubernetes-payments-api", {"role_name": "payments"}, "kubernetes-payments-api",
+     "service_account"),
+    ("oidc-alice", {"role_name": "default"}, "oidc-alice", "user"),
+]
+
+
+@pytest.mark.parametrize(("display", "metadata", "principal", "kind"), APPROLE_CLIENTS,
+                         ids=[f"{c[0]}-{c[2]}" for c in APPROLE_CLIENTS])
+def test_machine_auth_clients_are_distinct_principals(normalize, display, metadata, principal,
+                                                      kind):
+    record = audit(display=display)
+    record["auth"]["metadata"] = metadata
+    result = normalize(record)
+    assert (result.principal, result.principal_type) == (principal, kind)
+
+
+def test_two_approle_clients_are_two_principals(normalize):
+    first, second = audit(), audit()
+    first["auth"]["metadata"] = {"role_name": "web"}
+    second["auth"]["metadata"] = {"role_name": "batch"}
+    assert normalize(first).principal != normalize(second).principal
+
+
+def test_an_approle_client_with_the_root_policy_is_root(normalize):
+    record = audit(policies=("root",))
+    record["auth"]["metadata"] = {"role_name": "web"}
+    assert (normalize(record).principal, normalize(record).principal_type) == (
+        "approle:web", "root")
+
+
+def test_token_policies_holding_root_make_root(normalize):
+    record = audit(policies=())
+    record["auth"]["token_policies"] = ["default", "root"]
+    assert normalize(record).principal_type == "root"
+
+
 def test_mount_point_when_vault_logs_it(normalize):
     record = audit("team/kv/data/app/key", mount_point="team/kv/")
     result = normalize(record)
@@ -106,3 +181,43 @@ def test_source_and_namespace_path(normalize):
 def test_hmac_values_are_never_output(normalize):
     result = normalize(audit())
     assert not any("hmac-sha256" in str(value) for value in result)
+
+
+@pytest.mark.parametrize(("record", "platform"), [
+    ({"type": "response", "request": {"path": "secret/data/x", "operation": "read"}}, "Vault"),
+    ({"type": "request", "request": {"path": "secret/data/x", "operation": "read"}}, "Vault"),
+    ({"auth": {"display_name": "approle"}, "request": {"path": "secret/x"}}, "Vault"),
+    ({"auth": {"entity_id": "e-1"}, "request": {"path": "secret/x"}}, "Vault"),
+    ({"auth": {"token_type": "service"}, "request": {"path": "secret/x"}}, "Vault"),
+    ({"type": "other", "request": {"path": "secret/x"}}, "Unknown"),
+    ({"type": "response", "request": {"operation": "read"}}, "Unknown"),
+])
+def test_what_marks_a_vault_audit_entry(normalize, record, platform):
+    assert normalize(record).platform == platform
+
+
+def test_no_display_name_and_no_entity_is_no_principal(normalize):
+    record = audit(display=None)
+    del record["auth"]["entity_id"]
+    result = normalize(record)
+    assert (result.principal, result.principal_type, result.account_type) == ("", "unknown", "")
+
+
+@pytest.mark.parametrize(("path", "mount_point", "mount_type", "secret", "store"), [
+    ("X-team/app", "", "kv", ("app",), "vault:X-team"),
+    ("team/X/app", "team/X/", "kv", ("app",), "vault:team/X"),
+    ("database/data/x", "", "database", ("data/x",), "vault:database"),
+    ("secret/data/apps/boX", "", "kv", ("apps/boX",), "vault:secret"),
+    ("secret/data/apps/dir/", "", "kv", ("apps/dir",), "vault:secret"),
+])
+def test_paths_are_split_at_slashes_only(normalize, path, mount_point, mount_type, secret, store):
+    result = normalize(audit(path, mount_type=mount_type, mount_point=mount_point))
+    assert (result.secret, result.secret_store) == (secret, store)
+
+
+def test_namespace_path_and_user_agent(normalize):
+    record = audit()
+    record["request"]["namespace"] = {"id": "n1", "path": "X-team/"}
+    record["request"]["headers"] = {"user-agent": ["vault-cli/1.15"]}
+    result = normalize(record)
+    assert (result.principal_account, result.user_agent) == ("X-team", "vault-cli/1.15")
