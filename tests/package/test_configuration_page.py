@@ -200,6 +200,17 @@ def test_data_check_base_searches_are_transforming(packaged_app):
         assert macro in every_query, macro
 
 
+def test_the_data_check_lists_the_commands_platforms_with_their_macros(packaged_app):
+    """The platform list the data check appends: the command's platforms (schema.PLATFORMS,
+    less Unknown), each with the source macro the configuration page sets for it."""
+    from cloud_secrets_setup import fields
+
+    with (packaged_app / "lookups" / "cloud_secrets_platforms.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["platform"] for r in rows] == [p for p in schema.PLATFORMS if p != "Unknown"]
+    assert [r["sources_macro"] for r in rows] == [f.macro for f in fields.DATA_SOURCES]
+
+
 def test_manifest_names_author_licence_release_and_platforms(packaged_app):
     manifest = json.loads((packaged_app / "app.manifest").read_text())
     info = manifest["info"]
