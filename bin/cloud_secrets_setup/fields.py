@@ -161,7 +161,47 @@ THRESHOLDS: Tuple[Field, ...] = (
     Field("cloud_secrets_enumeration_denied_min", "Denied requests",
           integer("Denied requests", 1, 100000)),
     Field("cloud_secrets_baseline_days", "Baseline days", integer("Baseline days", 1, 90)),
+    Field("cloud_secrets_first_read_days", "Days before a secret counts as new",
+          integer("Days before a secret counts as new", 1, 90)),
+    Field("cloud_secrets_first_read_min_days", "Days a principal learns",
+          integer("Days a principal learns", 1, 30)),
+    Field("cloud_secrets_cross_cloud_min_distinct", "Distinct secrets on each platform",
+          integer("Distinct secrets on each platform", 1, 100000)),
+    Field("cloud_secrets_cross_cloud_min_platforms", "Platforms read by one person",
+          integer("Platforms read by one person", 2, 4)),
 )
+
+
+def at_most(smaller: Field, larger: Field, why: str) -> Callable[[Dict[str, str]], None]:
+    """Check that one whole-number field is not above another, in the values a save leaves.
+
+    `values` maps each macro of the tab to its definition after the save (what the admin
+    sent, else what is in force). A definition that is not a whole number (set by hand
+    outside the page) cannot be compared, so the relation is left to that field's own check.
+    """
+
+    def check(values: Dict[str, str]) -> None:
+        low, high = values.get(smaller.macro, ""), values.get(larger.macro, "")
+        if _INTEGER.match(low) and _INTEGER.match(high) and int(low) > int(high):
+            raise ValueError(
+                f"{smaller.label} ({low}) must not be more than {larger.label} ({high}): {why}")
+
+    return check
+
+
+def _threshold(macro: str) -> Field:
+    return next(setting for setting in THRESHOLDS if setting.macro == macro)
+
+
+# Checks across the fields of one tab, run on the values a save would leave in force.
+RELATIONS: Dict[str, Tuple[Callable[[Dict[str, str]], None], ...]] = {
+    "thresholds": (
+        at_most(_threshold("cloud_secrets_first_read_min_days"),
+                _threshold("cloud_secrets_first_read_days"),
+                "the app forgets a read after that many days, so a longer learning time "
+                "could keep a principal that reads now and then learning for ever."),
+    ),
+}
 
 # The settings tabs of globalConfig.json, by tab name.
 TABS: Dict[str, Tuple[Field, ...]] = {"data_sources": DATA_SOURCES, "thresholds": THRESHOLDS}

@@ -5,8 +5,9 @@ replace UCC's generated ones):
 - MacroSettingsHandler serves `<app>_settings/<tab>` for the Data sources and
   Thresholds tabs. Each field is a macro (fields.TABS): listing reads every macro's
   definition in force through splunkd's configs/conf-macros endpoint (default/ overlaid
-  by local/, so hand edits show), and saving checks every field first, then writes
-  only the changed macros through the same endpoint, which puts them in the app's
+  by local/, so hand edits show), and saving checks every field first, then the
+  relations between the fields of the tab (fields.RELATIONS), then writes only the
+  changed macros through the same endpoint, which puts them in the app's
   local/macros.conf. The page keeps no copy of its own: the macros are the settings.
 - AccountRulesHandler serves `<app>_account_rules[/<name>]`: the customer's rules file
   (account_rules), listed, added, edited and deleted with the command's own validator.
@@ -117,6 +118,12 @@ class MacroSettingsHandler(AdminExternalHandler):
             checked = (value or "").strip()
             if checked != current[rest_field.name]:
                 changes[rest_field.name] = checked
+        # Then the checks across fields, on what would be in force after the save.
+        for relation in fields.RELATIONS.get(name, ()):
+            try:
+                relation({**current, **changes})
+            except ValueError as error:
+                raise RestError(400, str(error)) from None
         for macro, definition in changes.items():
             list(self.macros.update(macro, {DEFINITION: definition}))
         LOGGER.info("configuration page: tab %s saved, %d macro(s) changed: %s", name,

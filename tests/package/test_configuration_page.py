@@ -187,12 +187,28 @@ def test_data_check_base_searches_are_transforming(packaged_app):
     view = ElementTree.parse(packaged_app / "default" / "data" / "ui" / "views" /
                              "cloud_secrets_data_check.xml").getroot()
     bases = [s for s in view.iter("search") if s.get("base") is None]
-    assert len(bases) == 3
+    # Four step-1 searches, the steps, unknown events, the baseline and the known reads.
+    assert len(bases) == 8
     for search in bases:
         query = search.findtext("query")
         assert "| stats " in query, query
-        for macro in ("cloud_secrets_aws_sources", "cloud_secrets_sources", "cloudsecrets"):
-            assert macro in "".join(s.findtext("query") for s in bases)
+    every_query = "".join(s.findtext("query") for s in bases)
+    for macro in ("cloud_secrets_aws_sources", "cloud_secrets_gcp_sources",
+                  "cloud_secrets_azure_sources", "cloud_secrets_vault_sources",
+                  "cloud_secrets_sources", "cloudsecrets", "inputlookup cloud_secrets_baseline",
+                  "inputlookup cloud_secrets_first_read_known"):
+        assert macro in every_query, macro
+
+
+def test_the_data_check_lists_the_commands_platforms_with_their_macros(packaged_app):
+    """The platform list the data check appends: the command's platforms (schema.PLATFORMS,
+    less Unknown), each with the source macro the configuration page sets for it."""
+    from cloud_secrets_setup import fields
+
+    with (packaged_app / "lookups" / "cloud_secrets_platforms.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["platform"] for r in rows] == [p for p in schema.PLATFORMS if p != "Unknown"]
+    assert [r["sources_macro"] for r in rows] == [f.macro for f in fields.DATA_SOURCES]
 
 
 def test_manifest_names_author_licence_release_and_platforms(packaged_app):

@@ -99,6 +99,9 @@ def test_remove_deletes_only_that_rule(run_handler, installed_app):
 ])
 def test_a_rule_the_command_would_refuse_is_not_saved(run_handler, splunkd, installed_app,
                                                       change, words):
+    # The package ships no local rules file: one saved rule creates it, and the refused
+    # rule must leave it as it was.
+    assert "error" not in run_handler(SCRIPT, "create", "good_rule", RULE)
     path = installed_app / "lookups" / "cloud_secrets_account_rules_local.csv"
     before = path.read_bytes()
     answer = run_handler(SCRIPT, "create", "bad_rule", {**RULE, **change})

@@ -87,6 +87,12 @@ def test_an_unchanged_value_is_not_written(run_handler, splunkd, installed_app):
     ("thresholds", "cloud_secrets_enumeration_window", "10 minutes please", "time span"),
     ("thresholds", "cloud_secrets_enumeration_window", "2h", "minutes"),
     ("thresholds", "cloud_secrets_baseline_days", "91", "1 to 90"),
+    ("thresholds", "cloud_secrets_first_read_days", "0", "from 1 to 90"),
+    ("thresholds", "cloud_secrets_first_read_days", "7.5", "whole number"),
+    ("thresholds", "cloud_secrets_first_read_min_days", "31", "from 1 to 30"),
+    ("thresholds", "cloud_secrets_cross_cloud_min_distinct", "100001", "from 1 to 100000"),
+    ("thresholds", "cloud_secrets_cross_cloud_min_platforms", "1", "from 2 to 4"),
+    ("thresholds", "cloud_secrets_cross_cloud_min_platforms", "5", "from 2 to 4"),
 ])
 def test_an_invalid_value_writes_nothing(run_handler, splunkd, installed_app, tab, field,
                                          value, words):
@@ -99,6 +105,52 @@ def test_an_invalid_value_writes_nothing(run_handler, splunkd, installed_app, ta
     assert "Traceback" not in answer["error"]
     assert posts(splunkd) == []
     assert not (installed_app / "local" / "macros.conf").exists()
+
+
+def test_the_new_detections_thresholds_are_saved(run_handler, splunkd, installed_app):
+    answer = run_handler(SCRIPT, "edit", "thresholds", {
+        "cloud_secrets_first_read_days": "60", "cloud_secrets_first_read_min_days": " 14 ",
+        "cloud_secrets_cross_cloud_min_distinct": "8",
+        "cloud_secrets_cross_cloud_min_platforms": "3"})
+    assert "error" not in answer, answer
+    assert read_conf(installed_app / "local" / "macros.conf") == {
+        "cloud_secrets_first_read_days": {"definition": "60"},
+        "cloud_secrets_first_read_min_days": {"definition": "14"},
+        "cloud_secrets_cross_cloud_min_distinct": {"definition": "8"},
+        "cloud_secrets_cross_cloud_min_platforms": {"definition": "3"}}
+    assert answer["entries"]["thresholds"]["cloud_secrets_first_read_min_days"] == "14"
+
+
+@pytest.mark.parametrize(("data", "by_hand"), [
+    # both in one save
+    ({"cloud_secrets_first_read_days": "10", "cloud_secrets_first_read_min_days": "20"}, ""),
+    # the window shrunk below the shipped learning time (7 days)
+    ({"cloud_secrets_first_read_days": "5"}, ""),
+    # the learning time raised above a window an admin set by hand
+    ({"cloud_secrets_first_read_min_days": "14"},
+     "[cloud_secrets_first_read_days]\ndefinition = 10\n"),
+])
+def test_the_learning_time_is_not_longer_than_the_window(run_handler, splunkd, installed_app,
+                                                         data, by_hand):
+    """The anomaly prunes reads older than first_read_days: a principal whose reads are
+    further apart than that would never reach first_read_min_days of history."""
+    local = installed_app / "local" / "macros.conf"
+    if by_hand:
+        local.parent.mkdir()
+        local.write_text(by_hand)
+    answer = run_handler(SCRIPT, "edit", "thresholds", data)
+    assert "Days a principal learns" in answer.get("error", ""), answer
+    assert "must not be more than Days before a secret counts as new" in answer["error"]
+    assert "Traceback" not in answer["error"]
+    assert posts(splunkd) == []
+    assert local.read_text() == by_hand if by_hand else not local.exists()
+
+
+def test_equal_learning_time_and_window_are_saved(run_handler, installed_app):
+    answer = run_handler(SCRIPT, "edit", "thresholds", {"cloud_secrets_first_read_days": "7"})
+    assert "error" not in answer, answer
+    assert read_conf(installed_app / "local" / "macros.conf") == {
+        "cloud_secrets_first_read_days": {"definition": "7"}}
 
 
 def test_a_pipe_inside_quotes_is_text(run_handler, installed_app):
