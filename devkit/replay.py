@@ -1,10 +1,11 @@
-"""python3 build.py replay [--baseline FILE] [--format table|csv|json] FILE...
+"""python3 build.py replay [--baseline FILE] [--format table|csv|json] [--summary] PATH...
 
 Shows what the app finds in raw vendor log files without a Splunk server:
-1. reads the files as the vendors write them (CloudTrail `{"Records": [...]}`, JSON
-   arrays, JSON lines, Azure `{"records": [...]}`, Vault audit lines, gzip of any of
-   them; a folder stands for the files in it) and turns each record into the fields
-   Splunk extracts (devkit.vendorlogs);
+1. reads the files and folders (recursively) as the vendors write them (CloudTrail
+   `{"Records": [...]}`, Azure `{"records": [...]}`, either one per line, JSON arrays,
+   JSON lines, Vault audit lines, gzip of any of them) and turns each record into the
+   fields Splunk extracts (devkit.vendorlogs); what was read, skipped and broken is
+   summarized on standard error, always;
 2. runs the packaged cloudsecrets command over search command protocol v2 exactly as
    splunkd does (devkit.splunkd), in chunks of 10,000 events;
 3. applies both analytics (devkit.analytics) with the thresholds read from the app's own
@@ -59,19 +60,6 @@ def read_baseline(path: Path) -> Dict[Tuple[str, str], Dict[str, str]]:
     return {(row["principal"], row["platform"]): row for row in rows}
 
 
-def log_files(paths: Sequence[str]) -> List[Path]:
-    files: List[Path] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file()))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise ReplayError(f"no such file: {name}")
-    return files
-
-
 def normalize(app_dir: Path, events: List[dict]) -> List[dict]:
     """Every event through the packaged command, as splunkd would send it."""
     batches = [events[i:i + CHUNK_SIZE] for i in range(0, len(events), CHUNK_SIZE)] or [[]]
@@ -81,12 +69,14 @@ def normalize(app_dir: Path, events: List[dict]) -> List[dict]:
     return result.records
 
 
-def replay(files: Sequence[Path], app_dir: Path, baseline: Optional[Path] = None
+def replay(paths: Sequence[str], app_dir: Path, baseline: Optional[Path] = None,
+           report: Optional[vendorlogs.ReadReport] = None
            ) -> Tuple[List[analytics.Alert], List[dict]]:
-    """Alerts of both analytics over `files`, and the normalized events."""
+    """Alerts of both analytics over the files and folders `paths`, and the normalized
+    events; what was read goes to `report` (vendorlogs.ReadReport)."""
     try:
-        events = vendorlogs.read_events(list(files))
-    except (vendorlogs.LogFormatError, UnicodeDecodeError, OSError) as error:
+        events = vendorlogs.read_events(paths, report=report)
+    except vendorlogs.LogPathError as error:
         raise ReplayError(str(error)) from None
     records = normalize(app_dir, events)
     thresholds = analytics.Thresholds.from_macros(
@@ -96,6 +86,21 @@ def replay(files: Sequence[Path], app_dir: Path, baseline: Optional[Path] = None
               + analytics.enumeration(records, thresholds))
     alerts.sort(key=lambda a: (a.first_time, a.analytic, a.principal))
     return alerts, records
+
+
+def summary_lines(report: vendorlogs.ReadReport, records: List[dict],
+                  alerts: Sequence[analytics.Alert]) -> List[str]:
+    """What was read (per file, skipped, broken), the events per platform, the alerts."""
+    platforms: Dict[str, int] = {}
+    for record in records:
+        platform = analytics.first(record, "platform")
+        platforms[platform] = platforms.get(platform, 0) + 1
+    seen = ", ".join(f"{n:,} {p}" for p, n in sorted(platforms.items())) or "none"
+    unknown = platforms.get("Unknown", 0)
+    return [f"replay: {line}" for line in [
+        *report.lines(),
+        f"{len(records):,} events ({seen}); {unknown:,} left Unknown by cloudsecrets; "
+        f"{len(alerts)} alerts"]]
 
 
 def _iso(epoch: float) -> str:
@@ -149,22 +154,27 @@ def print_summary(alerts: Sequence[analytics.Alert], records: List[dict], files:
               f"({len(group)}x; {group[0].reason})", file=out)
 
 
-def main(argv: Sequence[str], app_dir: Path, out=None) -> int:
+def main(argv: Sequence[str], app_dir: Optional[Path], out=None) -> int:
+    """The replay verb; `app_dir` is the assembled app (None only for --help)."""
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="build.py replay", description=__doc__.split("\n\n")[0])
-    parser.add_argument("files", nargs="+", metavar="FILE", help="vendor log files or folders")
+    parser.add_argument("files", nargs="+", metavar="PATH",
+                        help="vendor log files or folders (read recursively)")
     parser.add_argument("--baseline", type=Path, help="baseline lookup CSV to compare with")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.add_argument("--summary", action="store_true", help="alerts by analytic and principal")
+    parser.add_argument("--summary", action="store_true",
+                        help="instead of the alerts, print them grouped by analytic and principal")
     args = parser.parse_args(argv)
+    report = vendorlogs.ReadReport()
     try:
-        files = log_files(args.files)
-        alerts, records = replay(files, app_dir, args.baseline)
+        alerts, records = replay(args.files, app_dir, args.baseline, report)
     except (ReplayError, KeyError, ValueError) as error:
         print(f"replay: {error}", file=sys.stderr)
         return 2
+    for line in summary_lines(report, records, alerts):
+        print(line, file=sys.stderr)
     if args.summary:
-        print_summary(alerts, records, len(files), out)
+        print_summary(alerts, records, report.files, out)
     elif args.format == "csv":
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -175,4 +185,3 @@ def main(argv: Sequence[str], app_dir: Path, out=None) -> int:
     else:
         print_table(alerts, out)
     return 0
-
