@@ -253,9 +253,17 @@ def test_json_output_and_gzip_input(tmp_path, packaged_app):
     assert all(a["first_time"].endswith("Z") for a in alerts)
 
 
-def test_unreadable_input_is_a_clear_error(tmp_path, packaged_app, capsys):
+def test_bad_input_is_reported_and_the_rest_replayed(tmp_path, packaged_app, capsys):
+    """A broken line is named file:line and skipped; a README is skipped by name; the
+    summary on stderr always says what was read, even with no alert."""
     broken = tmp_path / "vault.jsonl"
-    broken.write_text('{"type": "response"}\nnot json\n')
-    assert replay.main([str(broken)], packaged_app) == 2
-    assert f"{broken}, line 2: not JSON" in capsys.readouterr().err
+    broken.write_text('{"type": "response", "time": "2026-03-01T10:00:00Z"}\nnot json\n')
+    (tmp_path / "README.txt").write_text("exports of March\n")
+    assert replay.main([str(tmp_path)], packaged_app) == 0
+    err = capsys.readouterr().err
+    assert f"replay:   broken record at {broken}:2: " in err
+    assert f"replay:   skipped {tmp_path / 'README.txt'}: not a log file" in err
+    assert "replay: read 1 records from 1 files, skipped 1 files, 1 broken records skipped" in err
+    assert "replay: 1 events (1 Unknown); 1 left Unknown by cloudsecrets; 0 alerts" in err
     assert replay.main([str(tmp_path / "missing.json")], packaged_app) == 2
+    assert f"replay: no such file or folder: {tmp_path / 'missing.json'}" in capsys.readouterr().err
