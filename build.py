@@ -155,7 +155,7 @@ def ensure_venv(requirements: Path) -> None:
     installed = subprocess.run(
         # -qq: this workplace's pip configuration warns about absent mirror folders.
         [str(venv_python()), "-m", "pip", "install", "-qq", "--disable-pip-version-check",
-         "-r", str(requirements)],
+         "--use-pep517", "-r", str(requirements)],
     )
     if installed.returncode:
         raise BuildError(
@@ -236,7 +236,9 @@ def vendored_packages() -> Path:
     vendored = subprocess.run(
         [str(venv_python() if venv_python().exists() else sys.executable), "-m", "pip",
          "install", "-qq", "--disable-pip-version-check", "--no-deps", "--no-compile",
-         "--target", str(staging), "-r", str(requirements)],
+         # PEP 517 builds on every pip: the pip of a Python 3.9 venv (23.0) would otherwise
+         # install the sdist the legacy way, as splunk_sdk-*-py3.9.egg-info.
+         "--use-pep517", "--target", str(staging), "-r", str(requirements)],
     )
     if vendored.returncode:
         raise BuildError(f"build.py: pip could not vendor requirements/vendor.txt into bin/lib "
