@@ -29,6 +29,7 @@ from . import analytics, vendorlogs
 from .splunkd import run_command
 
 CHUNK_SIZE = 10_000
+PROGRESS_EVENTS = 20_000  # about the number the command takes a few seconds over
 CSV_COLUMNS = ("analytic", "principal", "platform", "account_type", "count", "distinct_secrets",
                "reason", "vendor_product", "sample_secrets", "secret_stores", "src",
                "user_agent", "first_time", "last_time", "account_type_rule")
@@ -78,6 +79,9 @@ def replay(paths: Sequence[str], app_dir: Path, baseline: Optional[Path] = None,
         events = vendorlogs.read_events(paths, report=report)
     except vendorlogs.LogPathError as error:
         raise ReplayError(str(error)) from None
+    if len(events) >= PROGRESS_EVENTS:
+        print(f"replay: running cloudsecrets over {len(events):,} events", file=sys.stderr,
+              flush=True)
     records = normalize(app_dir, events)
     thresholds = analytics.Thresholds.from_macros(
         read_macros(app_dir / "default" / "macros.conf"))
