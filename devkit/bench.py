@@ -9,8 +9,11 @@ vendored splunklib for all):
   (what the protocol costs for the same traffic in);
 - cloudsecrets, which receives its required fields plus `_chunked_idx` and returns
   `_chunked_idx` and its output fields.
-Chunks are encoded before the clock starts; the clock runs from writing each chunk to
-reading its whole reply. Off the clock, every reply is laid over the events it answers,
+All are measured in the same runs, chunk after chunk in turn, so that the load of a
+shared machine falls on each alike. Chunks are encoded before the clock starts; the
+clock runs from writing each chunk to reading its whole reply, and the command
+process's own CPU time over the same exchanges is read from /proc (records per CPU
+second: the steadier figure when other work competes for the cores). Off the clock, every reply is laid over the events it answers,
 as splunkd does (by `_chunked_idx`), and the records splunkd would then hold are checked:
 the do-nothing commands leave every event as it was; cloudsecrets keeps every other
 field and adds all its output fields, with a platform and a principal on each event.
@@ -26,6 +29,7 @@ against splunklib's do-nothing command as splunkd runs it) is missed.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import shutil
@@ -33,6 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
@@ -83,6 +88,15 @@ def rss_kb(pid: int, key: str) -> Optional[int]:
     return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a live process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Run:
     """One command process: getinfo, then chunks, timing each exchange."""
 
@@ -95,6 +109,7 @@ class Run:
         self.startup = time.perf_counter() - started
         self.getinfo = reply[0] if reply else {}
         self.elapsed = 0.0
+        self.cpu = 0.0  # the command process's own CPU seconds during exchanges
         self.records_out = 0
         self.rss_after_chunk: List[Optional[int]] = []
 
@@ -106,11 +121,13 @@ class Run:
                  check: Optional[Callable[[List[dict], List[dict]], None]] = None) -> None:
         """Send one encoded chunk of `events`, time the reply, then (off the clock) lay
         the reply over the events as splunkd does and give the result to `check`."""
+        cpu_before = cpu_seconds(self.process.process.pid)
         started = time.perf_counter()
         if not self.process.send(chunk):
             raise RuntimeError("the command closed its input")
         reply = self.process.receive()
         self.elapsed += time.perf_counter() - started
+        self.cpu += cpu_seconds(self.process.process.pid) - cpu_before
         if reply is None:
             raise RuntimeError("the command stopped answering")
         records = scp.decode_records(reply[1])
@@ -163,35 +180,65 @@ def normalized(events: List[dict], merged: List[dict]) -> None:
                              f"principal {record['principal']!r} for a CloudTrail event")
 
 
-def throughput(name: str, script: Path, chunks: List[list], runs: int,
-               check: Callable[[List[dict], List[dict]], None]
-               ) -> Tuple[float, Optional[int]]:
-    """Median records/s and peak RSS (kB) over `runs` runs (start-up: startup_time);
-    the replies of the first run are checked after the merge."""
-    rates, peaks = [], []
-    probe = Run(script)
-    required = probe.required
-    probe.close()
-    encoded = [encode(events, required, i == len(chunks) - 1) for i, events in enumerate(chunks)]
+@dataclass
+class Contender:
+    """One command of the comparison and how its replies are checked."""
+
+    name: str
+    script: Path
+    check: Callable[[List[dict], List[dict]], None]
+    rates: List[float] = field(default_factory=list)  # records per wall-clock second
+    cpu_rates: List[float] = field(default_factory=list)  # records per CPU second
+    peaks: List[int] = field(default_factory=list)
+    startups: List[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(self.rates)
+
+    @property
+    def cpu_rate(self) -> float:
+        return statistics.median(self.cpu_rates)
+
+    @property
+    def startup(self) -> float:
+        return statistics.median(self.startups)
+
+
+def compare(contenders: List[Contender], chunks: List[list], runs: int) -> None:
+    """Measure every contender in the same run, chunk after chunk in turn (the order
+    rotating), so that a load that comes and goes on the machine falls on all of them
+    alike. Each run starts fresh processes; the first run's replies are checked."""
+    encoded = {}
+    for contender in contenders:
+        probe = Run(contender.script)
+        required = probe.required
+        probe.close()
+        encoded[contender.name] = [encode(events, required, i == len(chunks) - 1)
+                                   for i, events in enumerate(chunks)]
     total = sum(len(events) for events in chunks)
     for number in range(runs):
-        progress(f"{name}: run {number + 1} of {runs}, {total:,} records")
-        run = Run(script)
-        for chunk, events in zip(encoded, chunks):
-            run.exchange(chunk, events, check if number == 0 else None)
-        peak, _ = run.close()
-        rates.append(total / run.elapsed)
-        peaks.append(peak or 0)
-    return statistics.median(rates), max(peaks) or None
+        progress(f"run {number + 1} of {runs}: {total:,} records through each of "
+                 f"{len(contenders)} commands, in turn")
+        started = [(contender, Run(contender.script)) for contender in contenders]
+        for index, events in enumerate(chunks):
+            turn = started[index % len(started):] + started[:index % len(started)]
+            for contender, run in turn:
+                check = contender.check if number == 0 else None
+                run.exchange(encoded[contender.name][index], events, check)
+        for contender, run in started:
+            peak, _ = run.close()
+            contender.rates.append(total / run.elapsed)
+            contender.cpu_rates.append(total / run.cpu if run.cpu else 0.0)
+            contender.peaks.append(peak or 0)
 
 
-def startup_time(script: Path, runs: int) -> float:
-    times = []
+def measure_startups(contenders: List[Contender], runs: int) -> None:
     for _ in range(runs):
-        run = Run(script)
-        times.append(run.startup)
-        run.close()
-    return statistics.median(times)
+        for contender in contenders:
+            run = Run(contender.script)
+            contender.startups.append(run.startup)
+            run.close()
 
 
 def extra_rules_csv(count: int, seed: int = 7) -> str:
@@ -263,45 +310,44 @@ def benchmark(app_dir: Path, chunk_size: int, chunk_count: int, runs: int) -> in
     probe = Run(command)
     required = [f for f in probe.required or [] if f != "_chunked_idx"]
     probe.close()
+    sent = len(select_fields(chunks[0][:1], required)[0]) - 1
     print(f"cloudsecrets benchmark: Python {platform.python_version()}, "
           f"{chunk_count} chunks x {chunk_size:,} CloudTrail-like events "
-          f"({fields} extracted fields + _raw), median of {runs} runs; "
-          f"cloudsecrets requires {len(required)} fields", flush=True)
+          f"({fields} extracted fields + _raw), median of {runs} runs, all commands in "
+          f"turn in each run; cloudsecrets announces {len(required)} required_fields, of "
+          f"which these events hold {sent}", flush=True)
     try:
         with tempfile.TemporaryDirectory() as folder:
-            baseline = passthrough_script(app_dir, Path(folder))
-            equal = passthrough_script(app_dir, Path(folder), required)
-            base_rate, base_peak = throughput("do-nothing, all fields", baseline, chunks, runs,
-                                              unchanged)
-            equal_rate, equal_peak = throughput("do-nothing, same required_fields", equal,
-                                                chunks, runs, unchanged)
-            rate, peak = throughput("cloudsecrets", command, chunks, runs, normalized)
+            contenders = [
+                Contender("splunklib do-nothing, all fields",
+                          passthrough_script(app_dir, Path(folder)), unchanged),
+                Contender("do-nothing, same required_fields",
+                          passthrough_script(app_dir, Path(folder), required), unchanged),
+                Contender("cloudsecrets", command, normalized),
+                Contender("cloudsecrets, 5,000 extra rules",
+                          app_with_extra_rules(app_dir, Path(folder), 5000), normalized),
+            ]
+            compare(contenders, chunks, runs)
             progress("start-up times")
-            base_start, equal_start = startup_time(baseline, 7), startup_time(equal, 7)
-            start = startup_time(command, 7)
-            ruled = app_with_extra_rules(app_dir, Path(folder), 5000)
-            ruled_rate, _ = throughput("cloudsecrets + 5,000 rules", ruled, chunks, runs,
-                                       normalized)
-            ruled_start = startup_time(ruled, 7)
+            measure_startups(contenders, 7)
     except WrongReply as error:
         print(f"  WRONG REPLY: {error}")
         return 1
+    base, equal, ours, ruled = contenders
 
-    ratio, equal_ratio = rate / base_rate, rate / equal_rate
-    start_ratio = start / base_start
-    rules_cost = 1 - ruled_rate / rate
-    print(f"  {'':40}{'records/s':>12}{'vs it':>8}{'start-up':>11}{'peak RSS':>11}")
-    rows = [
-        ("splunklib do-nothing, all fields", base_rate, base_start, base_peak),
-        ("do-nothing, same required_fields", equal_rate, equal_start, equal_peak),
-    ]
-    for label, row_rate, row_start, row_peak in rows:
-        print(f"  {label:40}{row_rate:>12,.0f}{rate / row_rate:>7.2f}x{row_start:>10.3f}s"
-              f"{(row_peak or 0) / 1024:>8.0f} MB")
-    print(f"  {'cloudsecrets':40}{rate:>12,.0f}{'':>8}{start:>10.3f}s"
-          f"{(peak or 0) / 1024:>8.0f} MB")
-    print(f"  {'cloudsecrets, 5,000 extra rules':40}{ruled_rate:>12,.0f}{'':>8}"
-          f"{ruled_start:>10.3f}s")
+    print(f"  {'':34}{'records/s':>11}{'ratio':>7}{'rec/CPU s':>11}{'ratio':>7}"
+          f"{'start-up':>10}{'peak RSS':>10}")
+    for contender in contenders:
+        ratio = ours.rate / contender.rate
+        cpu_ratio = ours.cpu_rate / contender.cpu_rate if contender.cpu_rate else 0.0
+        shown = (f"{ratio:>6.2f}x", f"{cpu_ratio:>6.2f}x") if contender in (base, equal) \
+            else (" " * 7, " " * 7)
+        peak = f"{max(contender.peaks) / 1024:>7.0f} MB" if contender is not ruled else ""
+        print(f"  {contender.name:34}{contender.rate:>11,.0f}{shown[0]}"
+              f"{contender.cpu_rate:>11,.0f}{shown[1]}{contender.startup:>9.3f}s{peak}")
+    ratio, equal_ratio = ours.rate / base.rate, ours.rate / equal.rate
+    start_ratio = ours.startup / base.startup
+    rules_cost = 1 - ruled.rate / ours.rate
     print(f"  throughput: {ratio:.2f}x splunklib's do-nothing command as splunkd runs it "
           f"(target >= {TARGETS['throughput']}x: {verdict(ratio >= TARGETS['throughput'])}); "
           f"{equal_ratio:.2f}x a do-nothing command with the same required_fields")
