@@ -158,10 +158,13 @@ def ensure_venv(requirements: Path) -> None:
          "--use-pep517", "-r", str(requirements)],
     )
     if installed.returncode:
+        newer = sys.version_info[:2] > NEWEST_PYTHON
         raise BuildError(
             f"build.py: pip could not install requirements/{requirements.name} under Python "
-            f"{platform.python_version()} (exit {installed.returncode}, its messages above); "
-            ".venv will be rebuilt on the next run")
+            f"{platform.python_version()} (exit {installed.returncode}, its messages above)"
+            + (f"; the pins are checked on Python 3.9 to {NEWEST_PYTHON[0]}."
+               f"{NEWEST_PYTHON[1]}: run build.py with one of those" if newer else
+               "; .venv will be rebuilt on the next run"))
     for included in requirement_files(requirements):
         stamp["requirements"][included.name] = digests[included.name]
     VENV_STAMP.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
