@@ -13,8 +13,9 @@ All are measured in the same runs, chunk after chunk in turn, so that the load o
 shared machine falls on each alike. Chunks are encoded before the clock starts; the
 clock runs from writing each chunk to reading its whole reply, and the command
 process's own CPU time over the same exchanges is read from /proc (records per CPU
-second: the steadier figure when other work competes for the cores). Off the clock, every reply is laid over the events it answers,
-as splunkd does (by `_chunked_idx`), and the records splunkd would then hold are checked:
+second: the steadier figure when other work competes for the cores). Off the clock,
+every reply is laid over the events it answers, as splunkd does (by `_chunked_idx`), and
+the records splunkd would then hold are checked:
 the do-nothing commands leave every event as it was; cloudsecrets keeps every other
 field and adds all its output fields, with a platform and a principal on each event.
 
