@@ -648,14 +648,14 @@ class _Progress:
 
 
 def read_events(paths: Iterable[PathLike], report: Optional[ReadReport] = None,
-                progress: Optional[IO[str]] = sys.stderr) -> List[Dict[str, object]]:
+                progress: Union[IO[str], bool, None] = True) -> List[Dict[str, object]]:
     """Every record of every file and folder as events, sorted by `_time` (stable: file
     order on ties), as a search returns them. Problems are recorded in `report`; a path
-    that does not exist raises LogPathError. Progress goes to `progress` (None: silent)
-    when reading takes more than a few seconds."""
+    that does not exist raises LogPathError. When reading takes more than a few seconds,
+    progress lines go to `progress`: True for sys.stderr, a stream, or None/False."""
     report = report if report is not None else ReadReport()
     files = log_files(paths)
-    meter = _Progress(progress, len(files))
+    meter = _Progress(sys.stderr if progress is True else progress or None, len(files))
     events: List[Dict[str, object]] = []
     for done, path in enumerate(files):
         source = str(path)
