@@ -274,3 +274,22 @@ def test_to_event_keeps_its_names():
     assert event["userIdentity.arn"] == f"arn:aws:iam::{ACCOUNT}:user/u1"
     assert event["_time"] == "1772359201.000"
     assert event["source"] == "s3://bucket/key.json.gz"
+
+
+def test_reading_holds_a_window_not_the_file(tmp_path):
+    """A one-line CloudTrail file of 8 MB is read with a few MB at most (the old reader
+    held the whole text and the whole parsed document: several times the file)."""
+    import tracemalloc
+
+    record = json.dumps(cloudtrail(1))
+    count = 8 * 2**20 // len(record)
+    path = tmp_path / "big.json"
+    path.write_text('{"Records":[' + ",".join([record] * count) + "]}")
+    tracemalloc.start()
+    try:
+        read = sum(1 for _ in vendorlogs.read_records(path))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert read == count
+    assert peak < 6 * vendorlogs.BLOCK  # the window and a block being decoded (3 MB seen)
