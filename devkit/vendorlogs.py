@@ -1,7 +1,7 @@
 """Raw vendor log files and folders in, events as Splunk would extract them out.
 
 What users have, and what each gives:
-- a folder: every file below it, recursively, in name order (an S3-synced
+- a folder: every file below it, recursively (name order, files before subfolders; an S3-synced
   `AWSLogs/<account>/CloudTrail/<region>/Y/M/D/` tree, an Event Hub capture folder);
 - CloudTrail files as AWS writes them to S3, one `{"Records": [...]}` document, and Azure
   resource and Activity log exports, `{"records": [...]}`: each entry is a record;
