@@ -7,14 +7,17 @@ Usage, from the repository root, on a fresh machine with Python 3.9 to 3.13:
     python3 build.py VERB --help     what VERB does and its options
     python3 build.py --help          the list of verbs
 
-Only the standard library is imported at the top of this file (and it parses on
-Python 3.6, so that an older Python gets one clear line): every verb first makes sure
+Only the standard library is imported at the top of this file, and it must import on
+Python 3.7 and 3.8 (annotations are not evaluated) so that they get one clear line
+saying they are too old instead of a traceback: every verb first makes sure
 that .venv exists with the pinned tools of requirements/, then runs itself again inside
 it, where the verbs may import those tools and the repository's devkit/.
 
 A verb is a function taking its argument list (it parses them itself, with --help),
 plus one entry in VERBS: (function, requirements file, one-line summary).
 """
+
+from __future__ import annotations
 
 import argparse
 import gzip
