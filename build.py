@@ -1,40 +1,43 @@
 #!/usr/bin/env python3
 """Build, inspect, test, replay and benchmark the cloud_secrets_detection Splunk app.
 
-Usage, from the repository root, on a fresh machine:
+Usage, from the repository root, on a fresh machine with Python 3.9 to 3.13:
 
     python3 build.py                 build the tarball, run AppInspect on it, replay samples/
-    python3 build.py test [ARGS]     ruff, then the whole pytest suite (ARGS go to pytest)
-    python3 build.py inspect [TGZ]   AppInspect with the cloud tags (default: the last build)
-    python3 build.py replay [--app DIR] [--baseline FILE] [--lookup NAME=FILE]... [--state DIR]
-                            [--lag SPAN] [--tz ZONE] [--search NAME]...
-                            [--format table|csv|json] [--summary] PATH...
-                                     the app's scheduled searches over vendor logs, offline
-    python3 build.py search [--app DIR] [--lag SPAN] [--tz ZONE] [--earliest T] [--latest T]
-                            [--format table|csv|json] 'SPL' PATH...
-                                     one ad-hoc SPL search over vendor logs
-    python3 build.py bench [--soak]  throughput, start-up, rule cost and memory of the command
+    python3 build.py VERB --help     what VERB does and its options
+    python3 build.py --help          the list of verbs
 
-Only the standard library is imported at the top of this file: every verb first makes
-sure that .venv exists with the pinned tools of requirements/, then runs itself again
-inside it, where the verbs may import those tools and the repository's devkit/.
+Only the standard library is imported at the top of this file, and it must import on
+Python 3.7 and 3.8 (annotations are not evaluated) so that they get one clear line
+saying they are too old instead of a traceback: every verb first makes sure
+that .venv exists with the pinned tools of requirements/, then runs itself again inside
+it, where the verbs may import those tools and the repository's devkit/.
+
+A verb is a function taking its argument list (it parses them itself, with --help),
+plus one entry in VERBS: (function, requirements file, one-line summary).
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
 import tarfile
-import venv
 from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+OLDEST_PYTHON = (3, 9)
+NEWEST_PYTHON = (3, 13)  # the newest the pins of requirements/ were checked on
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+VENV_STAMP = VENV / "build-py-stamp.json"
 CACHE = ROOT / ".cache"
 REQUIREMENTS = ROOT / "requirements"
 
@@ -62,45 +65,127 @@ DEFAULT_EPOCH = 1767225600
 BLOCKING_RESULTS = ("failure", "error", "future_failure")
 
 
+class BuildError(Exception):
+    """A problem the user can fix, told in one line (main prints it, no traceback)."""
+
+
 # --------------------------------------------------------------------------------------
-# The virtual environment
+# The Python running build.py, and the virtual environment
+
+
+def unusable_python(version: Tuple[int, ...] = tuple(sys.version_info[:3])) -> Optional[str]:
+    """One line saying why this Python cannot run the build, or None when it can."""
+    if version[:2] < OLDEST_PYTHON:
+        shown = ".".join(map(str, version))
+        return (f"build.py: Python {shown} ({sys.executable}) is too old: the build needs "
+                f"Python {OLDEST_PYTHON[0]}.{OLDEST_PYTHON[1]} to "
+                f"{NEWEST_PYTHON[0]}.{NEWEST_PYTHON[1]}; run it as /path/to/python3.X build.py")
+    return None
 
 
 def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def python_identity() -> str:
+    """What a .venv is tied to: the version and the real path of the Python that made it."""
+    return f"{platform.python_version()} {os.path.realpath(sys.executable)}"
+
+
+def requirement_files(path: Path) -> List[Path]:
+    """A requirements file and the files it includes with -r, includes first."""
+    found: List[Path] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("-r "):
+            found.extend(requirement_files(path.parent / line[3:].strip()))
+    return [*found, path]
+
+
 def _requirements_digest(path: Path) -> str:
     """Hash a requirements file together with the files it includes with -r."""
     digest = hashlib.sha256()
-    pending = [path]
-    while pending:
-        current = pending.pop()
-        text = current.read_text(encoding="utf-8")
-        digest.update(text.encode("utf-8"))
-        for line in text.splitlines():
-            if line.startswith("-r "):
-                pending.append(current.parent / line[3:].strip())
+    for current in requirement_files(path):
+        digest.update(current.read_bytes())
     return digest.hexdigest()
 
 
+def venv_plan(stamp: Optional[dict], python: str, wanted: str, digests: Dict[str, str],
+              has_python: bool = True) -> str:
+    """Decide what to do with .venv before running a verb that needs `wanted` installed.
+
+    `stamp` is what the last successful install recorded: {"python": identity,
+    "requirements": {file name: digest}}, or None when there is none (a new or a failed
+    .venv, or one made by an older build.py). `digests` holds the current digest of
+    every requirements file. Returns:
+    - "rebuild": delete .venv and make it anew, because it has no stamp, no working
+      Python, was made by another Python, or holds other pins of `wanted` (installing
+      over old pins would leave packages that the new pins no longer name);
+    - "install": same Python, `wanted` never installed here (test.txt after build.txt);
+    - "reuse": `wanted` is installed with exactly the current pins.
+    """
+    if not has_python or not isinstance(stamp, dict) or stamp.get("python") != python:
+        return "rebuild"
+    installed = stamp.get("requirements")
+    if not isinstance(installed, dict):
+        return "rebuild"
+    if wanted not in installed:
+        return "install"
+    return "reuse" if installed[wanted] == digests[wanted] else "rebuild"
+
+
+def read_stamp() -> Optional[dict]:
+    try:
+        return json.loads(VENV_STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def ensure_venv(requirements: Path) -> None:
-    """Create .venv when missing and install `requirements` when they changed."""
-    if not venv_python().exists():
-        print(f"build.py: creating {VENV.relative_to(ROOT)}", flush=True)
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    stamp = VENV / f".installed-{requirements.stem}"
-    digest = _requirements_digest(requirements)
-    if stamp.exists() and stamp.read_text() == digest:
+    """Make .venv hold exactly the pins of `requirements`, under the Python running this."""
+    digests = {p.name: _requirements_digest(p) for p in REQUIREMENTS.glob("*.txt")}
+    stamp = read_stamp()
+    plan = venv_plan(stamp, python_identity(), requirements.name, digests,
+                     has_python=venv_python().exists())
+    if plan == "reuse":
         return
-    print(f"build.py: installing {requirements.relative_to(ROOT)} into .venv", flush=True)
-    subprocess.run(
+    if plan == "rebuild":
+        why = "creating" if not VENV.exists() else "rebuilding (other Python or other pins)"
+        print(f"build.py: {why} .venv for Python {platform.python_version()}", flush=True)
+        create_venv()
+        stamp = {"python": python_identity(), "requirements": {}}
+    print(f"build.py: installing requirements/{requirements.name} into .venv", flush=True)
+    VENV_STAMP.unlink(missing_ok=True)  # a failed install leaves no stamp: rebuilt next time
+    installed = subprocess.run(
         # -qq: this workplace's pip configuration warns about absent mirror folders.
         [str(venv_python()), "-m", "pip", "install", "-qq", "--disable-pip-version-check",
-         "-r", str(requirements)],
-        check=True,
+         "--use-pep517", "-r", str(requirements)],
     )
-    stamp.write_text(digest)
+    if installed.returncode:
+        newer = sys.version_info[:2] > NEWEST_PYTHON
+        raise BuildError(
+            f"build.py: pip could not install requirements/{requirements.name} under Python "
+            f"{platform.python_version()} (exit {installed.returncode}, its messages above)"
+            + (f"; the pins are checked on Python 3.9 to {NEWEST_PYTHON[0]}."
+               f"{NEWEST_PYTHON[1]}: run build.py with one of those" if newer else
+               "; .venv will be rebuilt on the next run"))
+    for included in requirement_files(requirements):
+        stamp["requirements"][included.name] = digests[included.name]
+    VENV_STAMP.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+
+
+def create_venv() -> None:
+    """A new, empty .venv with pip (an old one is deleted first)."""
+    import venv  # here, not at the top: some Pythons (Debian's) ship without it
+
+    shutil.rmtree(VENV, ignore_errors=True)
+    try:
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    except (subprocess.CalledProcessError, OSError) as error:
+        shutil.rmtree(VENV, ignore_errors=True)
+        raise BuildError(
+            f"build.py: Python {platform.python_version()} ({sys.executable}) cannot create "
+            f"a virtual environment with pip ({type(error).__name__}); on Debian or Ubuntu "
+            "install python3-venv, or run build.py with another Python") from None
 
 
 def in_venv() -> bool:
@@ -113,6 +198,7 @@ def rerun_in_venv(requirements: Path) -> None:
         return
     ensure_venv(requirements)
     python = str(venv_python())
+    sys.stdout.flush()
     os.execv(python, [python, str(Path(__file__).resolve()), *sys.argv[1:]])
 
 
@@ -129,7 +215,7 @@ def read_app_conf(app_conf: Path = ROOT / "default" / "app.conf") -> dict:
     return {section: dict(parser.items(section)) for section in parser.sections()}
 
 
-def app_identity(app_conf: Path = ROOT / "default" / "app.conf") -> tuple[str, str]:
+def app_identity(app_conf: Path = ROOT / "default" / "app.conf") -> Tuple[str, str]:
     """Return (app id, version), failing when app.conf disagrees with itself."""
     conf = read_app_conf(app_conf)
     app_id = conf.get("package", {}).get("id", "")
@@ -153,12 +239,16 @@ def vendored_packages() -> Path:
         return target
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
-    subprocess.run(
+    vendored = subprocess.run(
         [str(venv_python() if venv_python().exists() else sys.executable), "-m", "pip",
          "install", "-qq", "--disable-pip-version-check", "--no-deps", "--no-compile",
-         "--target", str(staging), "-r", str(requirements)],
-        check=True,
+         # PEP 517 builds on every pip: the pip of a Python 3.9 venv (23.0) would otherwise
+         # install the sdist the legacy way, as splunk_sdk-*-py3.9.egg-info.
+         "--use-pep517", "--target", str(staging), "-r", str(requirements)],
     )
+    if vendored.returncode:
+        raise BuildError(f"build.py: pip could not vendor requirements/vendor.txt into bin/lib "
+                         f"(exit {vendored.returncode}, its messages above)")
     # splunk-sdk 3.x brings splunklib/ai (Python 3.10+ syntax, not needed); console
     # scripts land in bin/. Neither may ship.
     for leftover in ("splunklib/ai", "bin"):
@@ -380,7 +470,7 @@ def package(app_dir: Path, dist_dir: Path) -> Path:
     return tgz
 
 
-def build(out_root: Path = ROOT) -> tuple[Path, Path]:
+def build(out_root: Path = ROOT) -> Tuple[Path, Path]:
     """Assemble build/<id>/ and dist/<id>-<version>.tgz under out_root."""
     app_dir = assemble(out_root / "build")
     return app_dir, package(app_dir, out_root / "dist")
@@ -410,7 +500,7 @@ def appinspect(tgz: Path, report: Path) -> dict:
     return json.loads(report.read_text(encoding="utf-8"))
 
 
-def inspection_summary(report: dict) -> tuple[dict, list[str]]:
+def inspection_summary(report: dict) -> Tuple[dict, List[str]]:
     """Return the result counts and one line per blocking or warning check."""
     counts = dict(report.get("summary", {}))
     findings = []
@@ -439,7 +529,19 @@ def run_inspect(tgz: Path) -> int:
 # Verbs
 
 
-def verb_build(_args: list[str]) -> int:
+HELP_FLAGS = ("-h", "--help")
+
+
+def verb_parser(verb: str, summary: str) -> argparse.ArgumentParser:
+    """The parser of a verb defined here: `build.py VERB --help` prints its help."""
+    return argparse.ArgumentParser(prog=f"build.py {verb}", description=summary)
+
+
+def verb_build(args: List[str]) -> int:
+    verb_parser("build", VERBS["build"][2] + (
+        ". The tarball goes to dist/, the app folder to build/; the exit status is 1 when "
+        "AppInspect reports a failure, error or future failure, or the replay fails.")
+    ).parse_args(args)
     app_dir, tgz = build()
     print(f"Built {tgz.relative_to(ROOT)} (sha256 {sha256(tgz)[:16]}...)")
     status = run_inspect(tgz)
@@ -452,37 +554,57 @@ def verb_build(_args: list[str]) -> int:
     return status
 
 
-def verb_inspect(args: list[str]) -> int:
-    if args:
-        return run_inspect(Path(args[0]).resolve())
+def verb_inspect(args: List[str]) -> int:
+    parser = verb_parser("inspect", VERBS["inspect"][2] + (
+        ". Prints the counts and every failure, error and warning; writes the full JSON "
+        "report beside the tarball; exit status 1 on a failure, error or future failure."))
+    parser.add_argument("tgz", nargs="?", type=Path, metavar="TGZ",
+                        help="the tarball to inspect (default: build one now)")
+    options = parser.parse_args(args)
+    if options.tgz is not None:
+        if not options.tgz.is_file():
+            raise BuildError(f"build.py inspect: no such file: {options.tgz}")
+        return run_inspect(options.tgz.resolve())
     _app_dir, tgz = build()
     return run_inspect(tgz)
 
 
-def verb_test(args: list[str]) -> int:
+def verb_test(args: List[str]) -> int:
+    parser = verb_parser("test", VERBS["test"][2] + (
+        ". `ruff check .` first; when it passes, pytest with PYTEST_ARGS (for example "
+        "`build.py test tests/unit -x -q`; `build.py test -- --help` shows pytest's own help)."))
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="PYTEST_ARGS")
+    options, unknown = parser.parse_known_args(args)
+    pytest_args = [a for a in [*unknown, *options.pytest_args] if a != "--"]
     python = str(venv_python())
     lint = subprocess.run([python, "-m", "ruff", "check", "."], cwd=ROOT)
     if lint.returncode:
         return lint.returncode
-    return subprocess.run([python, "-m", "pytest", *args], cwd=ROOT).returncode
+    return subprocess.run([python, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
 
 
-def verb_replay(args: list[str]) -> int:
+def wants_help(args: List[str]) -> bool:
+    return any(arg in HELP_FLAGS for arg in args)
+
+
+def verb_replay(args: List[str]) -> int:
     from devkit import replay
 
-    return replay.main(args, app_dir=assemble(ROOT / "build"))
+    # The options are devkit.replay's own (its --help); the app is assembled only to run.
+    return replay.main(args, app_dir=None if wants_help(args) else assemble(ROOT / "build"))
 
 
-def verb_search(args: list[str]) -> int:
+def verb_search(args: List[str]) -> int:
     from devkit import adhoc
 
-    return adhoc.main(args, app_dir=assemble(ROOT / "build"))
+    # The options are devkit.adhoc's own (its --help); the app is assembled only to run.
+    return adhoc.main(args, app_dir=None if wants_help(args) else assemble(ROOT / "build"))
 
 
-def verb_bench(args: list[str]) -> int:
+def verb_bench(args: List[str]) -> int:
     from devkit import bench
 
-    return bench.main(args, app_dir=assemble(ROOT / "build"))
+    return bench.main(args, app_dir=None if wants_help(args) else assemble(ROOT / "build"))
 
 
 # Mutation testing (python3 build.py mutate): mutmut, pinned in requirements/mutate.txt.
@@ -529,9 +651,15 @@ def _mutation_verdicts(workspace: Path, module: str) -> dict:
     return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
 
 
-def verb_mutate(args: list[str]) -> int:
-    ensure_venv(REQUIREMENTS / "mutate.txt")
-    modules = args or list(MUTATE_DEFAULT)
+def verb_mutate(args: List[str]) -> int:
+    parser = verb_parser("mutate", VERBS["mutate"][2] + (
+        ". Each module's mutants run against its own unit tests and the engine's (minutes per "
+        "module, not hours); prints the kill rate per module and lists the survivors. "
+        "Not part of CI."))
+    parser.add_argument("modules", nargs="*", metavar="MODULE",
+                        help="modules of bin/cloud_secrets/ without .py (default: "
+                             + " ".join(MUTATE_DEFAULT) + ")")
+    modules = parser.parse_args(args).modules or list(MUTATE_DEFAULT)
     unknown = [m for m in modules if not (ROOT / "bin" / "cloud_secrets" / f"{m}.py").exists()]
     if unknown:
         print(f"build.py mutate: no module bin/cloud_secrets/{unknown[0]}.py")
@@ -561,27 +689,57 @@ def verb_mutate(args: list[str]) -> int:
     return 0
 
 
+# verb: (function taking the verb's arguments, requirements file, one-line summary)
 VERBS = {
-    "build": (verb_build, "build the tarball, run AppInspect, replay samples/ (the default)"),
-    "test": (verb_test, "ruff, then the whole pytest suite; further arguments go to pytest"),
-    "inspect": (verb_inspect, "AppInspect with the cloud tags on TGZ (default: a fresh build)"),
-    "replay": (verb_replay, "the app's scheduled searches over raw vendor logs (--help)"),
-    "search": (verb_search, "one ad-hoc SPL search over raw vendor logs (--help)"),
-    "bench": (verb_bench, "benchmark the packaged command (--help)"),
-    "mutate": (verb_mutate, "mutation testing of bin/cloud_secrets modules (default: "
-                            "aws azure gcp vault rules)"),
+    "build": (verb_build, "build.txt",
+              "build the tarball, run AppInspect on it, replay samples/ (the default verb)"),
+    "test": (verb_test, "test.txt",
+             "ruff, then the pytest suite; further arguments go to pytest"),
+    "inspect": (verb_inspect, "build.txt",
+                "Splunk AppInspect (--mode precert --included-tags cloud) on a tarball"),
+    "replay": (verb_replay, "build.txt",
+               "raw vendor log files and folders through the packaged command and the analytics"),
+    "bench": (verb_bench, "build.txt",
+              "throughput, start-up and memory of the command against do-nothing commands"),
+    "search": (verb_search, "build.txt",
+               "one ad-hoc SPL search over raw vendor log files and folders"),
+    "mutate": (verb_mutate, "mutate.txt",
+               "mutation testing of bin/cloud_secrets modules with their fast tests"),
 }
 
 
-def main(argv: list[str]) -> int:
+def usage() -> str:
+    width = max(map(len, VERBS))
+    lines = ["usage: python3 build.py [VERB] [ARGS...]   (VERB --help for its options)", "",
+             "verbs:"]
+    lines += [f"  {name.ljust(width)}  {summary}" for name, (_f, _r, summary) in VERBS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: List[str]) -> int:
+    problem = unusable_python()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     verb, args = (argv[0], argv[1:]) if argv else ("build", [])
+    if verb in (*HELP_FLAGS, "help"):
+        print(usage())
+        return 0
     if verb not in VERBS:
-        print(__doc__)
-        return 0 if verb in ("-h", "--help", "help") else 2
-    rerun_in_venv(REQUIREMENTS / ("test.txt" if verb == "test" else "build.txt"))
-    sys.path.insert(0, str(ROOT))
-    handler, _help = VERBS[verb]
-    return handler(args)
+        what = "option" if verb.startswith("-") else "verb"
+        print(f"build.py: unknown {what} {verb!r}\n{usage()}", file=sys.stderr)
+        return 2
+    handler, requirements, _summary = VERBS[verb]
+    try:
+        rerun_in_venv(REQUIREMENTS / requirements)
+        sys.path.insert(0, str(ROOT))
+        return handler(args)
+    except BuildError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("build.py: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

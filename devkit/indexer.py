@@ -32,7 +32,7 @@ import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from . import vendorlogs
 
@@ -128,6 +128,8 @@ class IndexedLogs:
     events: List[Dict[str, object]]
     # {file: {platform: number of records}}, platform as guessed here (Unrecognised if none)
     per_file: Dict[str, Counter] = field(default_factory=dict)
+    # What the readers skipped, could not read or repaired (files, lines, bytes)
+    report: vendorlogs.ReadReport = field(default_factory=vendorlogs.ReadReport)
 
 
 def index_files(paths: Sequence[Path], macro_definitions: Mapping[str, str],
@@ -135,15 +137,18 @@ def index_files(paths: Sequence[Path], macro_definitions: Mapping[str, str],
     """Read every file with devkit.vendorlogs and index its records as Splunk would.
 
     Events come back sorted by `_time` (file order on ties), with `_time` and
-    `_indextime` as floats. Raises vendorlogs.LogFormatError and OSError as the
-    readers do.
+    `_indextime` as floats. Bad input never raises: files that are not logs, broken
+    records and invalid bytes are skipped or repaired and listed in `IndexedLogs.report`.
     """
     host = host or socket.gethostname()
     where = targets(macro_definitions)
+    report = vendorlogs.ReadReport()
     events: List[Dict[str, object]] = []
     per_file: Dict[str, Counter] = {}
     for path in paths:
-        records = list(vendorlogs.read_records(path))
+        records = list(vendorlogs.read_file(path, report))
+        if not records and str(path) not in report.records_by_file:
+            continue  # skipped (a digest file, not a log): the report says why
         guesses = [guess_platform(record) for record in records]
         known = Counter(g for g in guesses if g)
         file_platform = known.most_common(1)[0][0] if known else UNRECOGNISED
@@ -160,20 +165,4 @@ def index_files(paths: Sequence[Path], macro_definitions: Mapping[str, str],
             events.append(event)
         per_file[str(path)] = counts
     events.sort(key=lambda e: e["_time"])
-    return IndexedLogs(events, per_file)
-
-
-def log_files(names: Sequence[str]) -> Tuple[List[Path], List[str]]:
-    """The files named, folders read recursively (sorted); and the names that do not exist."""
-    files: List[Path] = []
-    missing: List[str] = []
-    for name in names:
-        path = Path(name)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and not p.name.startswith(".")))
-        elif path.is_file():
-            files.append(path)
-        else:
-            missing.append(name)
-    return files, missing
+    return IndexedLogs(events, per_file, report)

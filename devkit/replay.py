@@ -91,15 +91,11 @@ def check_zone(tz: str) -> str:
 def read_logs(paths: Sequence[object], workspace: Workspace, lag: float
               ) -> indexer.IndexedLogs:
     """The events of the files and folders named, indexed as the --app's macros say."""
-    files, missing = indexer.log_files([str(p) for p in paths])
-    if missing:
-        raise ReplayError("no such file or folder: " + ", ".join(missing))
     try:
-        return indexer.index_files(files, workspace.macro_definitions(), lag=lag)
-    except (vendorlogs.LogFormatError, UnicodeDecodeError) as error:
+        files = vendorlogs.log_files(paths)
+    except vendorlogs.LogPathError as error:
         raise ReplayError(str(error)) from None
-    except OSError as error:
-        raise ReplayError(f"cannot read {error.filename}: {error.strerror}") from None
+    return indexer.index_files(files, workspace.macro_definitions(), lag=lag)
 
 
 def refuse_unsupported(workspace: Workspace, search: scheduler.ScheduledSearch) -> None:
@@ -238,6 +234,9 @@ def print_events_read(logs: indexer.IndexedLogs, unknown: Counter, err, verb: st
         read = ", ".join(f"{n} {p}" for p, n in sorted(counts.items())) or "no records"
         left = f"; {unknown[path]} Unknown" if unknown.get(path) else ""
         print(f"  {path}: {read}{left}", file=err)
+    # The readers' own account of what they skipped, could not read or repaired.
+    for line in logs.report.problem_lines():
+        print(line, file=err)
 
 
 def print_summary(outcome: ReplayOutcome, err, alerts_by_principal: bool = False) -> None:

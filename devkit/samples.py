@@ -48,8 +48,8 @@ Beyond the seed (two stories that stay below every volume and enumeration thresh
 
 from __future__ import annotations
 
-import gzip
 import json
+import zlib
 from pathlib import Path
 from typing import List
 
@@ -247,6 +247,13 @@ def vault() -> List[dict]:
     return sorted(lines, key=lambda line: line["time"])
 
 
+def gzip_bytes(data: bytes) -> bytes:
+    """gzip with zlib's own header (mtime 0), the same bytes on every Python: gzip.compress
+    writes the header itself before 3.11 (OS byte 255) and through zlib after (OS byte 3)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return packer.compress(data) + packer.flush()
+
+
 def write(folder: Path = SAMPLES) -> List[Path]:
     folder.mkdir(exist_ok=True)
     files = {
@@ -255,7 +262,7 @@ def write(folder: Path = SAMPLES) -> List[Path]:
         "gcp_cloud_audit_secretmanager.jsonl":
             "".join(json.dumps(r) + "\n" for r in gcp()).encode(),
         "azure_keyvault_auditevent.json.gz":
-            gzip.compress(json.dumps({"records": azure()}, indent=1).encode(), mtime=0),
+            gzip_bytes(json.dumps({"records": azure()}, indent=1).encode()),
         "vault_audit.log": "".join(json.dumps(line) + "\n" for line in vault()).encode(),
     }
     written = []

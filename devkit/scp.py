@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+import sys
 from typing import BinaryIO, Dict, Iterable, List, Optional, Tuple, Union
 
 Record = Dict[str, Union[str, List[str]]]
@@ -86,12 +87,26 @@ def encode_records(records: List[Record], fields: Optional[List[str]] = None) ->
     return out.getvalue()
 
 
+# Noncharacters: never in a real field, used to carry NUL through csv before Python 3.11.
+_NUL_STAND_INS = ("\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3")
+
+
+def csv_rows(text: str) -> List[List[str]]:
+    """The rows of a CSV body, NUL characters included on every Python (csv refuses
+    them before 3.11 with "line contains NUL"; splunkd's bodies may hold them)."""
+    if "\0" not in text or sys.version_info >= (3, 11):
+        return list(csv.reader(io.StringIO(text)))
+    stand_in = next(c for c in _NUL_STAND_INS if c not in text)
+    rows = csv.reader(io.StringIO(text.replace("\0", stand_in)))
+    return [[cell.replace(stand_in, "\0") for cell in row] for row in rows]
+
+
 def decode_records(body: Union[str, bytes]) -> List[Record]:
     """A reply body as records: multivalue fields become lists, `__mv_` columns vanish."""
     text = body.decode("utf-8", "surrogateescape") if isinstance(body, bytes) else body
     if not text:
         return []
-    rows = csv.reader(io.StringIO(text))
+    rows = iter(csv_rows(text))
     header = next(rows)
     mv_position = {name[5:]: i for i, name in enumerate(header) if name.startswith("__mv_")}
     records = []

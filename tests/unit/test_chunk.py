@@ -9,6 +9,7 @@ import pytest
 
 from cloud_secrets.chunk import ChunkProcessor
 from cloud_secrets.schema import OUTPUT_FIELDS
+from devkit import scp
 
 AWS_ROW = {
     "eventSource": "secretsmanager.amazonaws.com", "eventName": "GetSecretValue",
@@ -29,7 +30,7 @@ def body(records, mv=None, order=None):
 
 
 def rows(text):
-    reader = csv.reader(io.StringIO(text))
+    reader = iter(scp.csv_rows(text))
     header = next(reader)
     return [dict(zip(header, row)) for row in reader]
 

@@ -92,13 +92,18 @@ def test_index_files_adds_what_the_inputs_add(tmp_path):
     assert dict(logs.per_file[str(other)]) == {"Unrecognised": 1}
 
 
-def test_log_files_reads_folders_recursively(tmp_path):
-    (tmp_path / "a" / "b").mkdir(parents=True)
-    for name in ("a/one.json", "a/b/two.jsonl", "a/.hidden"):
-        (tmp_path / name).write_text("{}")
-    files, missing = indexer.log_files([str(tmp_path / "a"), str(tmp_path / "nope")])
-    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a/b/two.jsonl", "a/one.json"]
-    assert missing == [str(tmp_path / "nope")]
+def test_files_that_are_not_logs_are_left_out_and_reported(tmp_path):
+    """A README beside the logs is not indexed as a file of no records: the readers'
+    report names it, and the trail beside it is indexed as usual."""
+    trail = tmp_path / "trail.json"
+    trail.write_text(json.dumps({"Records": [
+        scenarios.aws_get_secret(START, scenarios.aws_user("dana"), "prod/db")]}))
+    readme = tmp_path / "README.txt"
+    readme.write_text("These are the exports of March.\n")
+    logs = indexer.index_files([readme, trail], DEFAULT_MACROS)
+    assert list(logs.per_file) == [str(trail)]
+    assert [e["source"] for e in logs.events] == [str(trail)]
+    assert any(entry.startswith(f"{readme}: not a log file") for entry in logs.report.skipped_files)
 
 
 def test_the_shape_guess_agrees_with_the_corpus_expectations(shared):
