@@ -144,3 +144,49 @@ def test_bin_of_a_number_gives_its_range(spl):
 def test_unknown_zone_is_refused(make_spl):
     with pytest.raises(SplError, match="Mars/Olympus"):
         make_spl(tz="Mars/Olympus")
+
+
+@pytest.mark.parametrize("modifier, now, expected", [
+    ("-1mon", APRIL_28_1405, utc(2024, 3, 28, 14, 5)),
+    ("-1mon", utc(2024, 3, 31, 8), utc(2024, 2, 29, 8)),   # the day is clamped
+    ("+1mon", utc(2024, 12, 31), utc(2025, 1, 31)),
+    ("-1w", APRIL_28_1405, utc(2024, 4, 21, 14, 5)),
+    ("-2q", APRIL_28_1405, utc(2023, 10, 28, 14, 5)),
+    ("-1y", APRIL_28_1405, utc(2023, 4, 28, 14, 5)),
+    ("-1d", APRIL_28_1405 + 0.25, utc(2024, 4, 27, 14, 5) + 0.25),
+    ("@q", utc(2024, 6, 30, 12), utc(2024, 4, 1)),
+    ("@q", utc(2024, 12, 1), utc(2024, 10, 1)),
+    ("@s", APRIL_28_1405 + 0.75, APRIL_28_1405),
+])
+def test_calendar_offsets_and_snaps(modifier, now, expected):
+    assert resolve_time(modifier, now, "UTC") == expected
+
+
+def test_offset_variables_in_a_half_hour_zone(make_spl):
+    spl = make_spl(tz="Asia/Kolkata")
+    rows = spl('| makeresults | eval t=strftime(0.5, "%z %:z %::z %:::z %Ez %N %%")', [])
+    assert rows[0]["t"] == "+0530 +05:30 +05:30:00 +05 330 500000000 %"
+
+
+def test_multi_day_and_month_bins(spl):
+    events = [{"_time": utc(2024, 4, 28, 14, 5)}]
+    assert spl("search * | bin _time span=2d", events)[0]["_time"] == utc(2024, 4, 27)
+    assert spl("search * | bin _time span=1mon", events)[0]["_time"] == utc(2024, 4, 1)
+    # Multi-month bins count from January 1970: 2024-04 is month 651, 650 starts a bin.
+    assert spl("search * | bin _time span=5mon", events)[0]["_time"] == utc(2024, 3, 1)
+
+
+@pytest.mark.parametrize("span", ["0m", "1x", "m"])
+def test_invalid_spans_are_errors(spl, span):
+    with pytest.raises(SplError):
+        spl(f"search * | bin _time span={span}", [])
+
+
+def test_time_windows_need_a_fixed_length(spl):
+    events = [{"_time": t} for t in (0, 86400, 2 * 86400 + 1)]
+    rows = spl("search * | streamstats time_window=1d count", events)
+    assert [r["count"] for r in rows] == [1, 2, 1]
+    rows = spl("search * | streamstats time_window=1w count", events)
+    assert [r["count"] for r in rows] == [1, 2, 3]
+    with pytest.raises(SplError, match="fixed length"):
+        spl("search * | streamstats time_window=1mon count", events)

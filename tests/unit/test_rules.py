@@ -319,3 +319,12 @@ def test_regexes_search_only_the_first_characters_of_a_value(tmp_path):
     far = "x" * rules.MAX_REGEX_INPUT + "needle"
     assert loaded.classify("AWS", "user", "p", "", "", near)[0] == "High-Privilege"
     assert loaded.classify("AWS", "user", "p", "", "", far)[0] == "Standard-User"
+
+
+def test_an_indexed_glob_whose_literal_ends_the_value_still_matches():
+    """The trigram index must hold the value's last three characters too."""
+    globs = [rules.Rule(f"g:{i}", "*", "*", "user_agent", "wildcard", f"*tool-{i}/*",
+                        "Service-Account", "") for i in range(rules.TRIGRAM_INDEX_MIN + 1)]
+    tail = rules.Rule("tail", "*", "*", "user_agent", "wildcard", "*a*zzz", "High-Privilege", "")
+    loaded = RuleSet([*globs, tail])
+    assert loaded.classify("AWS", "user", "p", "", "", "a-zzz") == ("High-Privilege", "tail")
