@@ -74,11 +74,20 @@ def test_summary_names_files_platforms_and_searches_that_may_be_skipped(logs_dir
     assert "realtime_schedule = 0" in err and ENUMERATION in err.split("realtime_schedule")[-1]
 
 
-def test_usage_errors_exit_2_with_one_clear_line(tmp_path, logs_dir, packaged_app):
+def test_a_broken_record_is_reported_with_its_line_and_the_rest_is_read(logs_dir,
+                                                                       packaged_app):
+    """Issue 12: a broken record is bad input, not a usage error: it is reported as
+    file:line and skipped, and the replay runs on what was read (exit 0)."""
     broken = logs_dir / "vault.jsonl"
-    broken.write_text('{"type": "response"}\nnot json\n')
+    broken.write_text('{"type": "response"}\nnot json\n{"type": "response"}\n')
+    status, _out, err = run(replay.main, [broken], packaged_app)
+    assert status == 0 and "Traceback" not in err, err
+    assert f"broken record at {broken}:2" in err, err
+    assert "2 events from 1 files" in err, err
+
+
+def test_usage_errors_exit_2_with_one_clear_line(tmp_path, logs_dir, packaged_app):
     cases = [
-        ([broken], f"{broken}, line 2: not JSON"),
         ([tmp_path / "missing.json"], "no such file or folder"),
         (["--lag", "soon", logs_dir], "--lag"),
         (["--tz", "Mars/Olympus", logs_dir], "--tz"),
