@@ -6,13 +6,14 @@ Input shapes handled (names as Splunk extracts them; the engine strips Event Hub
   `appid`, `tid`) or URI names
   (`http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn`, ...); the object in
   `properties.id` or `properties.requestUri`
-  (`https://<vault>.vault.azure.net/(secrets|deletedsecrets|keys|...)/<name>/<version>`,
-  any Azure cloud's domain); `properties.httpStatusCode`, `properties.clientInfo`,
-  `callerIpAddress`;
+  (`https://<vault>.vault.azure.net/<kind>/<name>/<version>`, kind `secrets`, `keys`,
+  `certificates` or `deleted...` of each, any Azure cloud's domain);
+  `properties.httpStatusCode`, `properties.clientInfo`, `callerIpAddress`;
 - Activity log records for Key Vault in the diagnostic-settings shape: flat
   `operationName` such as `MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION` in any
   case, `category`, `resultType`, claims under `identity.claims.`, `caller`,
-  `callerIpAddress`, the object in `resourceId` (`.../vaults/<vault>/secrets/<name>`);
+  `callerIpAddress`, the object in `resourceId` (`.../vaults/<vault>/<kind>/<name>`, kind
+  `secrets`, `keys`, `certificates` or a deleted one);
 - the same Activity log records in the event schema of the Activity Log REST API and its
   exports: `operationName.value`, `category.value`, `status.value`, claims under
   `claims.`, `caller`, `httpRequest.clientIpAddress`. Each field the normalizer reads is
@@ -139,15 +140,17 @@ ACTIVITY_VERBS = {"READ": "describe", "DELETE": "delete", "PURGE": "delete"}
 _ACTIVITY_OPERATION = re.compile(
     r"^MICROSOFT\.KEYVAULT/(?:VAULTS|DELETEDVAULTS)(?:/([A-Z]+))?/(.+)$")
 
-# Object URLs and resource ids: every kind names the vault, deleted ones included; only
-# secrets (`secrets/<name>`, `deletedsecrets/<name>`) name a secret. Key and certificate
-# names are not secrets and stay out of the `secret` field.
-_OBJECT_URL = re.compile(
-    r"^https://([^./]+)\.[^/]+/(?:deleted)?(?:(secrets)|keys|certificates)(?:/([^/?]+))?",
-    re.IGNORECASE)
+# Object URLs and resource ids: `<kind>/<name>(/<version>)?` for every object kind of a
+# vault, deleted ones included (`secrets`, `keys`, `certificates`, `deletedsecrets`, ...).
+# The contract takes the name from secrets and, alike, from keys and certificates: all
+# three hold credential material. A collection URL (`/keys?api-version=...`) names the
+# vault only, and so do `certificates/issuers` and `certificates/contacts`, which are
+# settings of the vault and not certificates (a secret or key of that name is still named).
+_OBJECT_PATH = (r"/(?:deleted)?(?:secrets|keys|certificates)"
+                r"(?:/(?!(?<=certificates/)(?:issuers|contacts)(?:[/?#]|$))([^/?#]+))?")
+_OBJECT_URL = re.compile(r"^https://([^./]+)\.[^/]+" + _OBJECT_PATH, re.IGNORECASE)
 _RESOURCE_VAULT = re.compile(
-    r"/providers/microsoft\.keyvault/vaults/([^/]+)(?:/(?:deleted)?secrets/([^/]+))?",
-    re.IGNORECASE)
+    r"/providers/microsoft\.keyvault/vaults/([^/]+)(?:" + _OBJECT_PATH + ")?", re.IGNORECASE)
 _RESOURCE_PROVIDER = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
 _SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 _SUCCESS_RESULTS = ("", "success", "succeeded", "start", "started", "accept", "accepted")
@@ -226,7 +229,7 @@ def normalize(event: EventFields) -> Normalized:
     vault = secret = ""
     url = next(filter(None, (_OBJECT_URL.match(event.get(key)) for key in OBJECT_URL)), None)
     if url:
-        vault, secret = url.group(1), (url.group(3) or "") if url.group(2) else ""
+        vault, secret = url.group(1), url.group(2) or ""
     resource = _RESOURCE_VAULT.search(resource_id)
     if resource:
         vault = vault or resource.group(1)

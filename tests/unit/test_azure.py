@@ -146,15 +146,11 @@ def test_activity_log_callers(normalize, caller, claims, principal, kind):
     ("https://ProdVault.vault.azure.net/secrets/db-pass", ("db-pass",), "azure:prodvault"),
     ("https://govvault.vault.usgovcloudapi.net/secrets/s1/v", ("s1",), "azure:govvault"),
     ("https://prodvault.vault.azure.net/secrets", (), "azure:prodvault"),
-    ("https://prodvault.vault.azure.net/keys/signing/1", (), "azure:prodvault"),
     ("https://prodvault.vault.azure.net/deletedsecrets/old-pass", ("old-pass",),
      "azure:prodvault"),
     ("https://prodvault.vault.azure.net/deletedsecrets/old-pass/v2?api-version=7.4",
      ("old-pass",), "azure:prodvault"),
     ("https://prodvault.vault.azure.net/deletedsecrets", (), "azure:prodvault"),
-    ("https://prodvault.vault.azure.net/deletedkeys/k1", (), "azure:prodvault"),
-    ("https://prodvault.vault.azure.net/certificates/tls/7", (), "azure:prodvault"),
-    ("https://prodvault.vault.azure.net/deletedcertificates/tls", (), "azure:prodvault"),
     ("https://prodvault.vault.azure.net/SECRETS/Upper/1", ("Upper",), "azure:prodvault"),
     ("http://prodvault.vault.azure.net/secrets/plain", (), "azure:prodvault"),  # resourceId
     ("https://prodvault.vault.azure.net/storage/x", (), "azure:prodvault"),
@@ -162,6 +158,56 @@ def test_activity_log_callers(normalize, caller, claims, principal, kind):
 def test_secret_names_and_vault(normalize, object_id, secrets, store):
     result = normalize(audit_event(object_id=object_id))
     assert (result.secret, result.secret_store) == (secrets, store)
+
+
+# The contract: `<name>` from `https://<vault>.vault.azure.net/(secrets|deletedsecrets)/<name>
+# (/<version>)?` "(keys and certificates alike)": keys and certificates are named by the same
+# rule, with or without a version, deleted ones included.
+@pytest.mark.parametrize(("operation", "object_id", "secrets"), [
+    ("KeyGet", "https://prodvault.vault.azure.net/keys/signing", ("signing",)),
+    ("KeyGet", "https://prodvault.vault.azure.net/keys/signing/0a1b2c", ("signing",)),
+    ("KeyGetDeleted", "https://prodvault.vault.azure.net/deletedkeys/old-key", ("old-key",)),
+    ("KeyRecover", "https://prodvault.vault.azure.net/deletedkeys/old-key/9f?api-version=7.4",
+     ("old-key",)),
+    ("CertificateGet", "https://prodvault.vault.azure.net/certificates/tls", ("tls",)),
+    ("CertificateGet", "https://prodvault.vault.azure.net/certificates/tls/7e", ("tls",)),
+    ("CertificateGetDeleted", "https://prodvault.vault.azure.net/deletedcertificates/tls",
+     ("tls",)),
+    ("CertificatePurge", "https://prodvault.vault.azure.net/deletedcertificates/tls/7e",
+     ("tls",)),
+    ("KeyDecrypt", "https://prodvault.vault.azure.net/keys/wrap/3/decrypt", ("wrap",)),
+    # Nothing names an object: the vault itself, and listings of a kind.
+    ("VaultGet", "https://prodvault.vault.azure.net/", ()),
+    ("KeyList", "https://prodvault.vault.azure.net/keys", ()),
+    ("KeyList", "https://prodvault.vault.azure.net/keys?api-version=7.4", ()),
+    ("KeyListDeleted", "https://prodvault.vault.azure.net/deletedkeys/?maxresults=25", ()),
+    ("CertificateList", "https://prodvault.vault.azure.net/certificates", ()),
+    # Issuers and contacts are vault settings under certificates/, not certificates.
+    ("CertificateIssuerGet", "https://prodvault.vault.azure.net/certificates/issuers/digi", ()),
+    ("CertificateContactsGet", "https://prodvault.vault.azure.net/certificates/contacts", ()),
+])
+def test_key_and_certificate_names(normalize, operation, object_id, secrets):
+    result = normalize(audit_event(operation, object_id=object_id))
+    assert (result.secret, result.secret_store) == (secrets, "azure:prodvault")
+
+
+@pytest.mark.parametrize(("operation", "suffix", "secret_operation", "secrets"), [
+    ("MICROSOFT.KEYVAULT/VAULTS/KEYS/READ/ACTION", "/keys/encryption-key", "describe",
+     ("encryption-key",)),
+    ("MICROSOFT.KEYVAULT/VAULTS/KEYS/WRITE", "/keys/encryption-key/v1", "write",
+     ("encryption-key",)),
+    ("MICROSOFT.KEYVAULT/VAULTS/CERTIFICATES/READ", "/certificates/ssl-cert", "describe",
+     ("ssl-cert",)),
+    ("MICROSOFT.KEYVAULT/VAULTS/CERTIFICATES/DELETE", "/deletedcertificates/ssl-cert",
+     "delete", ("ssl-cert",)),
+    ("MICROSOFT.KEYVAULT/VAULTS/READ", "", "describe", ()),
+    ("MICROSOFT.KEYVAULT/VAULTS/KEYS/READ", "/keys", "describe", ()),
+])
+def test_activity_log_key_and_certificate_from_resource_id(normalize, operation, suffix,
+                                                           secret_operation, secrets):
+    result = normalize(activity(operation, "a@b.c", resource_suffix=suffix))
+    assert (result.secret_operation, result.secret, result.secret_store) == (
+        secret_operation, secrets, "azure:secvault")
 
 
 def test_activity_log_secret_from_resource_id(normalize):
