@@ -65,14 +65,16 @@ def field_order(records: Iterable[Record]) -> List[str]:
     return list(dict.fromkeys(name for record in records for name in record))
 
 
+# Noncharacters: never in a real field, used to carry NUL through csv before Python 3.11.
+_NUL_STAND_INS = ("\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3")
+
+
 def encode_records(records: List[Record], fields: Optional[List[str]] = None) -> str:
     """Records as a splunkd execute body ("" when there are none)."""
     if not records:
         return ""
     fields = fields or field_order(records)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*fields, *("__mv_" + f for f in fields)])
+    rows = [[*fields, *("__mv_" + f for f in fields)]]
     for record in records:
         values, multivalues = [], []
         for field in fields:
@@ -83,12 +85,24 @@ def encode_records(records: List[Record], fields: Optional[List[str]] = None) ->
             else:
                 values.append(value)
                 multivalues.append("")
-        writer.writerow(values + multivalues)
-    return out.getvalue()
+        rows.append(values + multivalues)
+    return csv_text(rows)
 
 
-# Noncharacters: never in a real field, used to carry NUL through csv before Python 3.11.
-_NUL_STAND_INS = ("\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3")
+def csv_text(rows: List[list]) -> str:
+    """Rows as CSV text with \\n line ends, NUL characters written as Python 3.11+ writes
+    them (unquoted) on every Python: 3.9's csv quotes them and 3.10's refuses them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    has_nul = any(isinstance(cell, str) and "\0" in cell for row in rows for cell in row)
+    if not has_nul or sys.version_info >= (3, 11):
+        writer.writerows(rows)
+        return out.getvalue()
+    every = "".join(cell for row in rows for cell in row if isinstance(cell, str))
+    stand_in = next(c for c in _NUL_STAND_INS if c not in every)
+    writer.writerows([[cell.replace("\0", stand_in) if isinstance(cell, str) else cell
+                       for cell in row] for row in rows])
+    return out.getvalue().replace(stand_in, "\0")
 
 
 def csv_rows(text: str) -> List[List[str]]:
