@@ -284,12 +284,14 @@ def _pip_target(requirements: Path, flags: list[str]) -> Path:
         return target
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
-    subprocess.run(
+    installed = subprocess.run(
         [str(venv_python() if venv_python().exists() else sys.executable), "-m", "pip",
          "install", "-qq", "--disable-pip-version-check", "--no-deps", "--no-compile",
          "--target", str(staging), *flags, "-r", str(requirements)],
-        check=True,
     )
+    if installed.returncode:
+        raise BuildError(f"build.py: pip could not vendor requirements/{requirements.name} "
+                         f"(exit {installed.returncode}, its messages above)")
     shutil.rmtree(staging / "bin", ignore_errors=True)  # console scripts never ship
     for cache in staging.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
