@@ -612,6 +612,9 @@ def verb_bench(args: List[str]) -> int:
 # SPL engine the analytics' tests run on); `spl.commands:Streamstats` mutates only the
 # functions and classes of that module whose name contains the text after the colon.
 MUTATE_DEFAULT = ("aws", "azure", "gcp", "vault", "rules")
+# mutmut's exit codes of a caught mutant: a failing test (1, 3) or a hang past the time
+# limit (36, SIGXCPU as 24, -24, 152, and 255), as mutmut's own score counts them.
+MUTANT_CAUGHT = {1, 3, 36, 24, -24, 152, 255}
 MUTATE_PACKAGES = {"": "bin/cloud_secrets", "spl.": "devkit/spl"}
 # The fast unit tests run against each module's mutants (mutmut then runs, per mutant,
 # only those of them that reach the mutated function): the module's own tests and the
@@ -728,8 +731,8 @@ def verb_mutate(args: List[str]) -> int:
             print(f"  mutmut failed ({run.returncode}); see {log}")
             return run.returncode
         verdicts = _mutation_verdicts(workspace, module)
-        killed = sum(1 for code in verdicts.values() if code == 1)
-        survivors = sorted(name for name, code in verdicts.items() if code != 1)
+        killed = sum(1 for code in verdicts.values() if code in MUTANT_CAUGHT)
+        survivors = sorted(name for name, code in verdicts.items() if code not in MUTANT_CAUGHT)
         (workspace / "survivors.txt").write_text("".join(f"{n}\n" for n in survivors))
         rows.append((module, len(verdicts), killed))
         print(f"  {killed}/{len(verdicts)} killed; survivors listed in "
