@@ -368,3 +368,126 @@ def test_outputlookup_keeps_the_table_columns_and_internal_time(make_spl):
     record = json.loads((spl.app_dir / "kvstore" / "c.json").read_text())[0]
     assert {k: v for k, v in record.items() if k != "_key"} == {"b": "2", "a": "1",
                                                                 "_time": 7.0}
+
+
+def test_definition_errors_name_the_lookup(make_spl):
+    # transforms.conf.spec: a KV store lookup needs `collection`, a file lookup `filename`;
+    # external (scripted) lookups default to external_type = python; the Search Reference
+    # "lookup" names a lookup by its transforms stanza or its .csv file name.
+    from devkit.spl import SplUnsupported
+
+    spl = make_spl(default={"transforms": "[nocoll]\nexternal_type = kvstore\n\n"
+                                          "[nofile]\ncase_sensitive_match = true\n\n"
+                                          "[geo]\nexternal_type = geo\n\n"
+                                          "[script]\nexternal_cmd = x.py a b\n"})
+    for query, error, words in (
+            ("search * | lookup nocoll a", SplError, ("'nocoll'", "collection")),
+            ("search * | lookup nofile a", SplError, ("'nofile'", "filename")),
+            ("search * | lookup geo a", SplUnsupported, ("'geo'", "external_type = geo")),
+            ("search * | lookup script a", SplUnsupported,
+             ("'script'", "external_type = python")),
+            ("search * | lookup hosts.csv.gz a", SplUnsupported, ("'hosts.csv.gz'",)),
+            ("search * | lookup hosts a", SplError, ("'hosts'", "not defined"))):
+        with pytest.raises(error) as raised:
+            spl(query, [{"a": "1"}])
+        assert all(word in str(raised.value) for word in words), (query, raised.value)
+
+
+def test_a_csv_file_name_is_a_lookup_of_its_own(make_spl):
+    # Search Reference "lookup"/"inputlookup": a .csv file in the lookups folder can be
+    # named directly; its matching is case sensitive and outputs every other column.
+    spl = make_spl(lookups={"hosts.csv": "host,owner\nweb1,ann\n"})
+    rows = spl("search * | lookup hosts.csv host", [{"host": "web1"}, {"host": "WEB1"}])
+    assert [r.get("owner") for r in rows] == ["ann", None]
+    assert spl("| inputlookup hosts.csv", []) == [{"host": "web1", "owner": "ann"}]
+
+
+@pytest.mark.parametrize("setting, sensitive", [
+    ("1", True), ("true", True), ("TRUE", True), ("t", True), ("yes", True), ("y", True),
+    ("0", False), ("false", False), ("f", False), ("no", False)])
+def test_case_sensitive_match_boolean_spellings(make_spl, setting, sensitive):
+    # transforms.conf.spec: case_sensitive_match = <boolean>; Splunk's booleans accept
+    # 1/0, true/false, t/f, yes/no, y/n in any case.
+    spl = make_spl(default={"transforms": f"[o]\nfilename = o.csv\n"
+                                          f"case_sensitive_match = {setting}\n"},
+                   lookups={"o.csv": "host,owner\nweb1,ann\n"})
+    rows = spl("search * | lookup o host OUTPUT owner", [{"host": "WEB1"}])
+    assert rows[0].get("owner") == (None if sensitive else "ann")
+
+
+def test_enforce_types_boolean_spellings_and_typed_values(make_spl):
+    # collections.conf.spec: enforceTypes = <boolean> (default false); field.<name> =
+    # number|bool|string|time; a value that is not a number stays text; multivalue
+    # fields are typed value by value.
+    transforms = "[t]\nexternal_type = kvstore\ncollection = c\n"
+    for spelling in ("t", "yes", "y", "1"):
+        spl = make_spl(default={"transforms": transforms, "collections":
+                                f"[c]\nenforceTypes = {spelling}\nfield.n = number\n"
+                                "field.b = bool\nfield.s = string\nfield.w = time\n"})
+        spl("search * | eval m=split(\"1,x\", \",\") | outputlookup t",
+            [{"n": "n/a", "b": "TRUE", "s": 7.0, "w": 9.5, "x": 2.0}])
+        record = json.loads((spl.app_dir / "kvstore" / "c.json").read_text())[0]
+        assert (record["n"], record["b"], record["s"], record["w"], record["x"]) == (
+            "n/a", True, "7", 9.5, 2.0), spelling
+    for flag in ("1", "true", "t", "yes"):
+        spl = make_spl(default={"transforms": transforms, "collections":
+                                "[c]\nenforceTypes = true\nfield.b = bool\nfield.n = number\n"})
+        spl("search * | eval n=split(\"1,2\", \",\") | outputlookup t", [{"b": flag}])
+        record = json.loads((spl.app_dir / "kvstore" / "c.json").read_text())[0]
+        assert (record["b"], record["n"]) == (True, [1.0, 2.0]), flag
+
+
+def test_collection_lists_booleans_and_columns(make_spl):
+    # KV store records are JSON: arrays are multivalue fields, false is "false".
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = c\n"})
+    path = spl.app_dir / "kvstore" / "c.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([{"b": False, "l": [1, "x"], "_key": "k1"}]))
+    rows = spl("| inputlookup t", [])
+    assert rows == [{"_key": "k1", "b": "false", "l": [1.0, "x"]}]
+    assert spl("| inputlookup t", []) == rows     # read again, from the cache
+
+
+def test_unreadable_collection_files_name_the_file(make_spl):
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = c\n"})
+    path = spl.app_dir / "kvstore" / "c.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for text, words in (("{not json", "cannot be read"), ('{"a": 1}', "JSON list")):
+        path.write_text(text)
+        with pytest.raises(SplError) as raised:
+            spl("| inputlookup t", [])
+        assert "c.json" in str(raised.value) and words in str(raised.value)
+
+
+def test_fields_list_keeps_key_and_orders_columns(make_spl):
+    # transforms.conf.spec fields_list: the fields of the collection the lookup shows;
+    # _key is always a field of a KV store lookup.
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = c\n"
+                                          "fields_list = b, a\n"})
+    path = spl.app_dir / "kvstore" / "c.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([{"_key": "k", "a": "1", "b": "2", "c": "3"}]))
+    rows = spl("| inputlookup t", [])
+    assert rows == [{"_key": "k", "a": "1", "b": "2"}]
+    assert rows.columns[0] == "_key" and sorted(rows.columns) == ["_key", "a", "b"]
+
+
+def test_csv_with_bom_blank_lines_empty_cells_and_bad_bytes(make_spl):
+    # A CSV lookup file: a UTF-8 byte order mark is not part of the first column's
+    # name, blank lines are skipped, an empty cell is a missing value, and bytes that are
+    # not UTF-8 do not stop the search.
+    spl = make_spl()
+    (spl.lookups_dir / "h.csv").write_bytes(
+        b"\xef\xbb\xbfhost,owner,team\nweb1,,blue\n\n\nweb2,b\xffn,red\n")
+    rows = spl("| inputlookup h.csv", [])
+    assert rows == [{"host": "web1", "team": "blue"},
+                    {"host": "web2", "owner": "b\ufffdn", "team": "red"}]
+
+
+def test_unsafe_file_names_are_refused(make_spl):
+    spl = make_spl(default={"transforms": "[a]\nfilename = x/y.csv\n\n[b]\nfilename = x\\y.csv\n"
+                                          "\n[c]\nfilename = .hidden.csv\n"})
+    for name in "abc":
+        with pytest.raises(SplError) as raised:
+            spl(f"| inputlookup {name}", [])
+        assert "unsafe file name" in str(raised.value), name
