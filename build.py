@@ -609,8 +609,9 @@ def verb_bench(args: List[str]) -> int:
 
 # Mutation testing (python3 build.py mutate): mutmut, pinned in requirements/mutate.txt.
 # A MODULE is `aws` (bin/cloud_secrets/aws.py) or `spl.lookups` (devkit/spl/lookups.py, the
-# SPL engine the analytics' tests run on); `spl.commands:Streamstats` mutates only the
-# functions and classes of that module whose name contains the text after the colon.
+# SPL engine the analytics' tests run on); `spl.commands:Streamstats,parse_streamstats`
+# mutates only the functions and classes of that module whose name contains one of the
+# comma-separated texts after the colon (case matters).
 MUTATE_DEFAULT = ("aws", "azure", "gcp", "vault", "rules")
 # mutmut's exit codes of a caught mutant: a failing test (1, 3) or a hang past the time
 # limit (36, SIGXCPU as 24, -24, 152, and 255), as mutmut's own score counts them.
@@ -697,7 +698,7 @@ def _mutation_verdicts(workspace: Path, module: str) -> dict:
     meta = workspace / "mutants" / f"{target.as_posix()}.meta"
     verdicts = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
     return {name: code for name, code in verdicts.items()
-            if not only or only in name.split("__mutmut_")[0]}
+            if not only or any(o in name.split("__mutmut_")[0] for o in only.split(","))}
 
 
 def verb_mutate(args: List[str]) -> int:
@@ -710,8 +711,9 @@ def verb_mutate(args: List[str]) -> int:
         help="NAME for bin/cloud_secrets/NAME.py, run against tests/unit/test_NAME.py and "
              "test_engine.py (default: " + " ".join(MUTATE_DEFAULT) + "); spl.NAME for the "
              "SPL engine's devkit/spl/NAME.py, run against its tests in tests/spl/ "
-             "(e.g. spl.aggregates spl.lookups spl.commands); MODULE:TEXT mutates only the "
-             "functions and classes whose name contains TEXT (e.g. spl.commands:Streamstats)")
+             "(e.g. spl.aggregates spl.lookups spl.commands); MODULE:TEXT[,TEXT...] mutates only "
+             "the functions and classes whose name contains one of the TEXTs, case "
+             "sensitive (e.g. spl.commands:Streamstats,parse_streamstats)")
     modules = parser.parse_args(args).modules or list(MUTATE_DEFAULT)
     unknown = [m for m in modules if not _mutate_source(m).exists()]
     if unknown:
@@ -722,7 +724,7 @@ def verb_mutate(args: List[str]) -> int:
         workspace = _mutate_workspace(module)
         log = workspace / "mutmut.log"
         only = _mutate_target(module)[1]
-        names = [f"*{only}*"] if only else []
+        names = [f"*{o}*" for o in only.split(",")] if only else []
         print(f"mutating {module} (progress in {log.relative_to(ROOT)})", flush=True)
         with log.open("w") as out:
             run = subprocess.run([str(venv_python()), "-m", "mutmut", "run", *names],
