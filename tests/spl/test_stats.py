@@ -166,10 +166,12 @@ def test_stats_syntax_errors(spl):
     for query, position in (("search * | stats", 11), ("search * | stats sum", 17),
                             ("search * | stats count AS", 23),
                             ("search * | stats count junk=1", 23),
-                            ("search * | stats by x", 11)):
+                            ("search * | stats by x", 11),
+                            ("search * | stats count, junk*", 24)):
         with pytest.raises(SplError) as error:
             spl(query, [{"a": "1"}])
         assert error.value.position == position, query
+        assert error.value.search == "ad hoc", query    # errors name the search
 
 
 def test_eventstats_without_by_and_timechart_without_by(spl):
@@ -223,3 +225,12 @@ def test_unsupported_function_and_argument_errors_point_at_the_function(spl):
         with pytest.raises(SplUnsupported) as error:
             spl(query, [{"a": "1"}])
         assert error.value.position == 23, query
+        assert error.value.search == "ad hoc", query
+
+
+def test_a_quoted_field_name_in_a_function(spl):
+    # Search Reference "stats": field names with spaces or special characters are put in
+    # double quotes, as in values("user name"); the default output name keeps the text.
+    rows = spl('search * | stats values("user name") dc("user name") AS n',
+               [{"user name": "b"}, {"user name": "a"}])
+    assert rows == [{'values("user name")': ["a", "b"], "n": 2.0}]
