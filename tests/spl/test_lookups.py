@@ -491,3 +491,56 @@ def test_unsafe_file_names_are_refused(make_spl):
         with pytest.raises(SplError) as raised:
             spl(f"| inputlookup {name}", [])
         assert "unsafe file name" in str(raised.value), name
+
+
+def test_only_wildcard_fields_match_patterns_and_rows_missing_a_field_are_skipped(make_spl):
+    # transforms.conf.spec match_type = WILDCARD(<field>): only the fields named match
+    # as patterns; a star in another field is a literal character. A table row without
+    # one of the match fields cannot match, and the rows after it still can.
+    spl = make_spl(default={"transforms": "[w]\nfilename = w.csv\nmatch_type = WILDCARD(host)\n"
+                                          "\n[p]\nfilename = p.csv\n"},
+                   lookups={"w.csv": "host,env,kind\nweb*,pr*,literal\nweb*,prod,web\n",
+                            "p.csv": "host,kind\n,none\ndb1,database\n"})
+    rows = spl("search * | lookup w host env OUTPUT kind", [{"host": "web7", "env": "prod"}])
+    assert rows[0]["kind"] == "web"
+    rows = spl("search * | lookup p host OUTPUT kind", [{"host": "db1"}])
+    assert rows[0]["kind"] == "database"
+
+
+def test_lookup_errors_name_the_lookup_and_the_setting(make_spl):
+    from devkit.spl import SplUnsupported
+
+    spl = make_spl(default={"transforms": "[m]\nfilename = m.csv\nmatch_type = CIDR(ip)\n\n"
+                                          "[kv]\nexternal_type = kvstore\ncollection = a/b\n"})
+    with pytest.raises(SplUnsupported) as raised:
+        spl("search * | lookup m ip", [{"ip": "10.0.0.1"}])
+    assert "'CIDR(ip)'" in str(raised.value) and "'m'" in str(raised.value)
+    with pytest.raises(SplError) as raised:
+        spl("search * | lookup missing.csv ip", [{"ip": "10.0.0.1"}])
+    assert "'missing.csv'" in str(raised.value)
+    with pytest.raises(SplError) as raised:
+        spl("search * | lookup kv ip", [{"ip": "10.0.0.1"}])
+    assert "'kv'" in str(raised.value)
+
+
+def test_outputlookup_csv_leaves_internal_fields_out_but_keeps_time(spl):
+    # Search Reference "outputlookup": internal fields (starting with _) are not written,
+    # except _time.
+    spl("search * | outputlookup baseline", [{"principal": "a", "_raw": "x", "_time": 5}])
+    header = (spl.lookups_dir / "baseline.csv").read_text().splitlines()[0]
+    assert header == "principal,_time"
+
+
+def test_a_multivalue_cell_splits_on_line_breaks_only(make_spl):
+    spl = make_spl(lookups={"m.csv": 'k,v\n1,"a b\nc d"\n'})
+    assert spl("| inputlookup m.csv", []) == [{"k": "1", "v": ["a b", "c d"]}]
+
+
+def test_writing_a_collection_drops_only_the_missing_values(spl):
+    # A KV store record has no field for a value the result lacks; the result's other
+    # fields are still stored.
+    spl.engine.write_lookup("identities", [{"principal": None, "platform": "AWS",
+                                            "identity": "i"}])
+    record = json.loads(kv_file(spl).read_text())[0]
+    assert {k: v for k, v in record.items() if k != "_key"} == {"platform": "AWS",
+                                                                "identity": "i"}
