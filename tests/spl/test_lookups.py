@@ -445,6 +445,7 @@ def test_collection_lists_booleans_and_columns(make_spl):
     path.write_text(json.dumps([{"b": False, "l": [1, "x"], "_key": "k1"}]))
     rows = spl("| inputlookup t", [])
     assert rows == [{"_key": "k1", "b": "false", "l": [1.0, "x"]}]
+    assert isinstance(rows[0]["l"][0], float)     # a JSON number is a number, as in eval
     assert spl("| inputlookup t", []) == rows     # read again, from the cache
 
 
@@ -517,7 +518,7 @@ def test_lookup_errors_name_the_lookup_and_the_setting(make_spl):
     assert "'CIDR(ip)'" in str(raised.value) and "'m'" in str(raised.value)
     with pytest.raises(SplError) as raised:
         spl("search * | lookup missing.csv ip", [{"ip": "10.0.0.1"}])
-    assert "'missing.csv'" in str(raised.value)
+    assert "of lookup 'missing.csv'" in str(raised.value)
     with pytest.raises(SplError) as raised:
         spl("search * | lookup kv ip", [{"ip": "10.0.0.1"}])
     assert "'kv'" in str(raised.value)
@@ -527,8 +528,8 @@ def test_outputlookup_csv_leaves_internal_fields_out_but_keeps_time(spl):
     # Search Reference "outputlookup": internal fields (starting with _) are not written,
     # except _time.
     spl("search * | outputlookup baseline", [{"principal": "a", "_raw": "x", "_time": 5}])
-    header = (spl.lookups_dir / "baseline.csv").read_text().splitlines()[0]
-    assert header == "principal,_time"
+    written = (spl.lookups_dir / "baseline.csv").read_bytes()
+    assert written == b"principal,_time\na,5\n"    # one line per row, Unix line ends
 
 
 def test_a_multivalue_cell_splits_on_line_breaks_only(make_spl):
@@ -544,3 +545,11 @@ def test_writing_a_collection_drops_only_the_missing_values(spl):
     record = json.loads(kv_file(spl).read_text())[0]
     assert {k: v for k, v in record.items() if k != "_key"} == {"platform": "AWS",
                                                                 "identity": "i"}
+
+
+def test_collection_names_may_mix_case_without_collections_conf(make_spl):
+    # collections.conf.spec names collections freely ([<collection-name>]); without a
+    # collections.conf only path-safe names are checked, in either case.
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = Ids_2\n"})
+    spl("search * | outputlookup t", [{"a": "1"}])
+    assert (spl.app_dir / "kvstore" / "Ids_2.json").is_file()
