@@ -553,3 +553,25 @@ def test_collection_names_may_mix_case_without_collections_conf(make_spl):
     spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = Ids_2\n"})
     spl("search * | outputlookup t", [{"a": "1"}])
     assert (spl.app_dir / "kvstore" / "Ids_2.json").is_file()
+
+
+def test_several_input_fields_each_with_or_without_as(spl):
+    # Search Reference "lookup": lookup <lookup-table-name> ( <lookup-field> [AS
+    # <event-field>] )... [OUTPUT | OUTPUTNEW ( <lookup-destfield> [AS <event-destfield>] )...]
+    events = [{"user": "bob", "cloud": "GCP", "platform": "GCP"}]
+    rows = spl("search * | lookup baseline principal AS user platform "
+               "OUTPUT max_distinct_per_hour as m", events)
+    assert rows[0]["m"] == "3"
+    rows = spl("search * | lookup baseline principal as user platform AS cloud "
+               "OUTPUT max_distinct_per_hour", [{"user": "bob", "cloud": "GCP"}])
+    assert rows[0]["max_distinct_per_hour"] == "3"
+
+
+def test_as_without_a_field_name_is_an_error_at_the_as(spl):
+    for query in ("search * | lookup baseline principal AS",
+                  "search * | lookup baseline principal OUTPUT platform AS"):
+        with pytest.raises(SplError) as raised:
+            spl(query, [{"principal": "bob"}])
+        assert raised.value.detail == "AS needs a field name"
+        assert raised.value.position == len(query) - 2
+        assert raised.value.search == "ad hoc"
