@@ -575,3 +575,32 @@ def test_as_without_a_field_name_is_an_error_at_the_as(spl):
         assert raised.value.detail == "AS needs a field name"
         assert raised.value.position == len(query) - 2
         assert raised.value.search == "ad hoc"
+
+
+def test_outputnew_fills_only_the_missing_fields_of_several(spl):
+    # Search Reference "lookup": OUTPUTNEW writes an output field only where the event
+    # does not have it, field by field.
+    rows = spl("search * | lookup baseline principal OUTPUTNEW platform max_distinct_per_hour",
+               [{"principal": "bob", "platform": "mine"}])
+    assert (rows[0]["platform"], rows[0]["max_distinct_per_hour"]) == ("mine", "3")
+
+
+def test_output_overwrites_with_an_empty_lookup_value(make_spl):
+    # Search Reference "lookup": OUTPUT overwrites the event's field with the lookup's
+    # value, even when the matching row has no value for it.
+    spl = make_spl(lookups={"o.csv": "host,owner,team\nweb9,,blue\n"})
+    rows = spl("search * | lookup o.csv host OUTPUT owner team",
+               [{"host": "web9", "owner": "zed"}])
+    assert "owner" not in rows[0] and rows[0]["team"] == "blue"
+
+
+def test_outputlookup_append_to_a_collection_updates_by_key_and_adds(spl):
+    # Search Reference "outputlookup": append=true adds the results to a KV store
+    # collection; a result whose _key is already in the collection updates that record.
+    spl("search * | outputlookup identities", [{"principal": "a", "identity": "1"}])
+    key = json.loads(kv_file(spl).read_text())[0]["_key"]
+    spl("search * | outputlookup append=true identities",
+        [{"_key": key, "principal": "a", "identity": "2"}, {"principal": "b"}])
+    records = json.loads(kv_file(spl).read_text())
+    assert [(r["principal"], r.get("identity")) for r in records] == [("a", "2"), ("b", None)]
+    assert records[0]["_key"] == key and records[1]["_key"] != key
