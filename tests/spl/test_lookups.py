@@ -604,3 +604,13 @@ def test_outputlookup_append_to_a_collection_updates_by_key_and_adds(spl):
     records = json.loads(kv_file(spl).read_text())
     assert [(r["principal"], r.get("identity")) for r in records] == [("a", "2"), ("b", None)]
     assert records[0]["_key"] == key and records[1]["_key"] != key
+
+
+def test_a_wildcard_spans_line_breaks(make_spl):
+    # transforms.conf.spec match_type = WILDCARD(<field>): "*" in the table's value
+    # matches any run of characters, so a multi-line value (a user agent, a command
+    # line) matches too.
+    spl = make_spl(default={"transforms": "[w]\nfilename = w.csv\nmatch_type = WILDCARD(cmd)\n"},
+                   lookups={"w.csv": "cmd,kind\naws *,cli\n"})
+    rows = spl("search * | lookup w cmd OUTPUT kind", [{"cmd": "aws secretsmanager\n--id x"}])
+    assert rows[0]["kind"] == "cli"
