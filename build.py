@@ -610,84 +610,142 @@ def verb_bench(args: List[str]) -> int:
 
 
 # Mutation testing (python3 build.py mutate): mutmut, pinned in requirements/mutate.txt.
+# A MODULE is `aws` (bin/cloud_secrets/aws.py) or `spl.lookups` (devkit/spl/lookups.py, the
+# SPL engine the analytics' tests run on); `spl.commands:Streamstats,parse_streamstats`
+# mutates only the functions and classes of that module whose name contains one of the
+# comma-separated texts after the colon (case matters).
 MUTATE_DEFAULT = ("aws", "azure", "gcp", "vault", "rules")
+# mutmut's exit codes of a caught mutant: a failing test (1, 3) or a hang past the time
+# limit (36, SIGXCPU as 24, -24, 152, and 255), as mutmut's own score counts them.
+MUTANT_CAUGHT = {1, 3, 36, 24, -24, 152, 255}
+MUTATE_PACKAGES = {"": "bin/cloud_secrets", "spl.": "devkit/spl"}
 # The fast unit tests run against each module's mutants (mutmut then runs, per mutant,
 # only those of them that reach the mutated function): the module's own tests and the
 # engine's. The hypothesis property tests reach every normalizer and take minutes per
 # mutant, and test_logs.py inspects logging handlers that in-process runs replace.
-MUTATE_TESTS = ("test_engine.py",)
-MUTATE_EXTRA_TESTS = {"rules": ("test_regex_safety.py",)}
+MUTATE_TESTS = ("tests/unit/test_engine.py",)
+MUTATE_EXTRA_TESTS = {"rules": ("tests/unit/test_regex_safety.py",)}
+# The SPL engine's modules: the tests in tests/spl/ that exercise each one (a few seconds
+# per run, so a module takes minutes); a module not listed gets all of tests/spl/.
+MUTATE_SPL_TESTS = {
+    "aggregates": ("test_stats.py", "test_streamstats.py"),
+    "lookups": ("test_lookups.py",),
+    "commands": ("test_stats.py", "test_streamstats.py", "test_result_commands.py",
+                 "test_search.py", "test_lookups.py"),
+    "evalexpr": ("test_eval.py",),
+    "times": ("test_time.py",),
+    "macros": ("test_macros.py",),
+    "searchexpr": ("test_search.py",),
+}
+
+
+def _mutate_source(module: str) -> Path:
+    """`spl.commands:Streamstats` -> ROOT/devkit/spl/commands.py, `aws` -> .../aws.py."""
+    name = module.partition(":")[0]
+    prefix = "spl." if name.startswith("spl.") else ""
+    return ROOT / MUTATE_PACKAGES[prefix] / f"{name[len(prefix):]}.py"
+
+
+def _mutate_target(module: str) -> Tuple[Path, str]:
+    """`spl.commands:Streamstats` -> (devkit/spl/commands.py, "Streamstats"): the module's
+    path in the workspace (its package at the root) and the name filter ("" for none)."""
+    source = _mutate_source(module).relative_to(ROOT)
+    return (source.relative_to("bin") if source.parts[0] == "bin" else source), \
+        module.partition(":")[2]
+
+
+def _mutate_tests(module: str) -> List[str]:
+    name = module.partition(":")[0]
+    if name.startswith("spl."):
+        files = MUTATE_SPL_TESTS.get(name[4:])
+        return [f"tests/spl/{f}" for f in files] if files else ["tests/spl"]
+    tests = [f"tests/unit/test_{name}.py", *MUTATE_TESTS, *MUTATE_EXTRA_TESTS.get(name, ())]
+    return [t for t in tests if (ROOT / t).exists()]
 
 
 def _mutate_workspace(module: str) -> Path:
     """A scratch copy laid out as mutmut expects: the package at the root, tests beside it.
 
-    Nothing in the worktree is touched; mutmut writes its mutants/ under this folder.
+    The mutated package is mutmut's source path (copied into its mutants/ folder, first on
+    sys.path); the rest is copied beside it. Nothing in the worktree is touched.
     """
-    workspace = CACHE / "mutate" / module
+    target, _only = _mutate_target(module)
+    workspace = CACHE / "mutate" / module.replace(":", "-")
     shutil.rmtree(workspace, ignore_errors=True)
     workspace.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "bin" / "cloud_secrets", workspace / "cloud_secrets", ignore=ignore)
-    for folder in ("devkit", "lookups"):
+    copied = ("devkit", "lookups", "tests", "default", "samples")
+    for folder in copied:
         shutil.copytree(ROOT / folder, workspace / folder, ignore=ignore)
-    shutil.copytree(ROOT / "tests", workspace / "tests", ignore=ignore)
     shutil.copyfile(ROOT / "build.py", workspace / "build.py")
-    tests = [f"test_{module}.py", *MUTATE_TESTS, *MUTATE_EXTRA_TESTS.get(module, ())]
-    selection = "".join(f"\n    tests/unit/{name}" for name in tests
-                        if (ROOT / "tests" / "unit" / name).exists())
+    package = target.parts[0]
+    also_copy = [p for p in ("build.py", "cloud_secrets", *copied) if p not in (package, "tests")]
     (workspace / "setup.cfg").write_text(
         "[mutmut]\n"
-        "source_paths=cloud_secrets\n"
-        f"only_mutate=cloud_secrets/{module}.py\n"
-        "also_copy=\n    build.py\n    devkit\n    lookups\n"
-        f"pytest_add_cli_args_test_selection={selection}\n"
+        f"source_paths={package}\n"
+        f"only_mutate={target.as_posix()}\n"
+        "also_copy=" + "".join(f"\n    {p}" for p in also_copy) + "\n"
+        "pytest_add_cli_args_test_selection="
+        + "".join(f"\n    {t}" for t in _mutate_tests(module)) + "\n"
         "pytest_add_cli_args=\n    -p\n    no:cacheprovider\n",
         encoding="utf-8")
     return workspace
 
 
 def _mutation_verdicts(workspace: Path, module: str) -> dict:
-    """mutant name -> mutmut exit code (1 killed, 0 survived, others: no tests, timeout)."""
-    meta = workspace / "mutants" / "cloud_secrets" / f"{module}.py.meta"
-    return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    """mutant name -> mutmut exit code (1 killed, 0 survived, others: no tests, timeout);
+    with a name filter, only the mutants of the functions it selects."""
+    target, only = _mutate_target(module)
+    meta = workspace / "mutants" / f"{target.as_posix()}.meta"
+    verdicts = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    return {name: code for name, code in verdicts.items()
+            if not only or any(o in name.split("__mutmut_")[0] for o in only.split(","))}
 
 
 def verb_mutate(args: List[str]) -> int:
     parser = verb_parser("mutate", VERBS["mutate"][2] + (
-        ". Each module's mutants run against its own unit tests and the engine's (minutes per "
+        ". Each module's mutants run against the fast tests that cover it (minutes per "
         "module, not hours); prints the kill rate per module and lists the survivors. "
         "Not part of CI."))
-    parser.add_argument("modules", nargs="*", metavar="MODULE",
-                        help="modules of bin/cloud_secrets/ without .py (default: "
-                             + " ".join(MUTATE_DEFAULT) + ")")
+    parser.add_argument(
+        "modules", nargs="*", metavar="MODULE",
+        help="NAME for bin/cloud_secrets/NAME.py, run against tests/unit/test_NAME.py and "
+             "test_engine.py (default: " + " ".join(MUTATE_DEFAULT) + "); spl.NAME for the "
+             "SPL engine's devkit/spl/NAME.py, run against its tests in tests/spl/ "
+             "(e.g. spl.aggregates spl.lookups spl.commands); MODULE:TEXT[,TEXT...] mutates only "
+             "the functions and classes whose name contains one of the TEXTs, case "
+             "sensitive (e.g. spl.commands:Streamstats,parse_streamstats)")
     modules = parser.parse_args(args).modules or list(MUTATE_DEFAULT)
-    unknown = [m for m in modules if not (ROOT / "bin" / "cloud_secrets" / f"{m}.py").exists()]
+    unknown = [m for m in modules if not _mutate_source(m).exists()]
     if unknown:
-        print(f"build.py mutate: no module bin/cloud_secrets/{unknown[0]}.py")
+        print(f"build.py mutate: no module {_mutate_source(unknown[0]).relative_to(ROOT)}")
         return 2
     rows = []
     for module in modules:
         workspace = _mutate_workspace(module)
         log = workspace / "mutmut.log"
-        print(f"mutating {module}.py (progress in {log.relative_to(ROOT)})", flush=True)
+        only = _mutate_target(module)[1]
+        names = [f"*{o}*" for o in only.split(",")] if only else []
+        print(f"mutating {module} (progress in {log.relative_to(ROOT)})", flush=True)
         with log.open("w") as out:
-            run = subprocess.run([str(venv_python()), "-m", "mutmut", "run"], cwd=workspace,
-                                 stdout=out, stderr=subprocess.STDOUT)
+            run = subprocess.run([str(venv_python()), "-m", "mutmut", "run", *names],
+                                 cwd=workspace, stdout=out, stderr=subprocess.STDOUT)
         if run.returncode:
             print(f"  mutmut failed ({run.returncode}); see {log}")
             return run.returncode
         verdicts = _mutation_verdicts(workspace, module)
-        killed = sum(1 for code in verdicts.values() if code == 1)
-        survivors = sorted(name for name, code in verdicts.items() if code != 1)
+        killed = sum(1 for code in verdicts.values() if code in MUTANT_CAUGHT)
+        survivors = sorted(name for name, code in verdicts.items() if code not in MUTANT_CAUGHT)
         (workspace / "survivors.txt").write_text("".join(f"{n}\n" for n in survivors))
         rows.append((module, len(verdicts), killed))
         print(f"  {killed}/{len(verdicts)} killed; survivors listed in "
               f"{(workspace / 'survivors.txt').relative_to(ROOT)} "
               f"(show one: cd {workspace.relative_to(ROOT)} && mutmut show NAME)", flush=True)
-    print("\nmodule      mutants  killed  kill rate")
+    width = max(len(m) for m, _t, _k in rows) if rows else 6
+    print(f"\n{'module':<{width}}  mutants  killed  kill rate")
     for module, total, killed in rows:
-        print(f"{module:<11} {total:>7} {killed:>7}  {killed / max(total, 1):>8.1%}")
+        print(f"{module:<{width}}  {total:>7} {killed:>7}  {killed / max(total, 1):>8.1%}")
     return 0
 
 
@@ -706,7 +764,7 @@ VERBS = {
     "search": (verb_search, "build.txt",
                "one ad-hoc SPL search over raw vendor log files and folders"),
     "mutate": (verb_mutate, "mutate.txt",
-               "mutation testing of bin/cloud_secrets modules with their fast tests"),
+               "mutation testing of bin/cloud_secrets and devkit/spl modules with fast tests"),
 }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence
 
 from .errors import SplError, SplUnsupported
@@ -70,16 +71,14 @@ def _range(events, field):
     return max(numbers) - min(numbers) if numbers else None
 
 
-def _extreme(pick):
-    def run(events, field):
-        values = _all_values(events, field)
-        if not values:
-            return None
-        numbers = [n for v in values for n in [to_number(v)] if n is not None]
-        if numbers:
-            return float(pick(numbers))
-        return pick(to_text(v) for v in values)
-    return run
+def _extreme(pick, events, field):
+    values = _all_values(events, field)
+    if not values:
+        return None
+    numbers = [n for v in values for n in [to_number(v)] if n is not None]
+    if numbers:
+        return float(pick(numbers))
+    return pick(to_text(v) for v in values)
 
 
 def _values(events, field):
@@ -100,39 +99,38 @@ def _mode(events, field):
     return next(v for v, n in counts.items() if n == best)
 
 
-def _timed(latest: bool, want_time: bool):
-    def run(events, field):
-        best, best_time = None, None
-        for event in events:
-            value = event.get(field)
-            moment = to_number(event.get("_time"))
-            if value is None or moment is None:
-                continue
-            if best_time is None or (moment > best_time if latest else moment < best_time):
-                best, best_time = value, moment
-        if want_time:
-            return best_time
-        return normalize(values_of(best)) if best is not None else None
-    return run
+def _timed(latest: bool, want_time: bool, events, field):
+    best, best_time = None, None
+    for event in events:
+        value = event.get(field)
+        moment = to_number(event.get("_time"))
+        if value is None or moment is None:
+            continue
+        if best_time is None or (moment > best_time if latest else moment < best_time):
+            best, best_time = value, moment
+    if want_time:
+        return best_time
+    return normalize(values_of(best)) if best is not None else None
 
 
-def _first(last: bool):
-    def run(events, field):
-        ordered = reversed(events) if last else events
-        for event in ordered:
-            value = event.get(field)
-            if value is not None:
-                return value
-        return None
-    return run
+def _first(last: bool, events, field):
+    ordered = reversed(events) if last else events
+    for event in ordered:
+        value = event.get(field)
+        if value is not None:
+            return value
+    return None
 
 
+# The variants are partial applications, not closures built at import, so that each call
+# runs the module-level function (and `build.py mutate` can swap in its mutants).
 FUNCTIONS: Dict[str, Callable[[Sequence[dict], Optional[str]], Value]] = {
     "count": _count, "dc": _dc, "sum": _sum, "avg": _avg,
-    "range": _range, "max": _extreme(max), "min": _extreme(min), "values": _values,
-    "list": _list, "mode": _mode, "latest": _timed(True, False),
-    "earliest": _timed(False, False), "latest_time": _timed(True, True),
-    "earliest_time": _timed(False, True), "first": _first(False), "last": _first(True),
+    "range": _range, "max": partial(_extreme, max), "min": partial(_extreme, min),
+    "values": _values, "list": _list, "mode": _mode, "latest": partial(_timed, True, False),
+    "earliest": partial(_timed, False, False), "latest_time": partial(_timed, True, True),
+    "earliest_time": partial(_timed, False, True), "first": partial(_first, False),
+    "last": partial(_first, True),
 }
 ALIASES = {"distinct_count": "dc", "mean": "avg", "c": "count"}
 

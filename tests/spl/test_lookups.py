@@ -368,3 +368,249 @@ def test_outputlookup_keeps_the_table_columns_and_internal_time(make_spl):
     record = json.loads((spl.app_dir / "kvstore" / "c.json").read_text())[0]
     assert {k: v for k, v in record.items() if k != "_key"} == {"b": "2", "a": "1",
                                                                 "_time": 7.0}
+
+
+def test_definition_errors_name_the_lookup(make_spl):
+    # transforms.conf.spec: a KV store lookup needs `collection`, a file lookup `filename`;
+    # external (scripted) lookups default to external_type = python; the Search Reference
+    # "lookup" names a lookup by its transforms stanza or its .csv file name.
+    from devkit.spl import SplUnsupported
+
+    spl = make_spl(default={"transforms": "[nocoll]\nexternal_type = kvstore\n\n"
+                                          "[nofile]\ncase_sensitive_match = true\n\n"
+                                          "[geo]\nexternal_type = geo\n\n"
+                                          "[script]\nexternal_cmd = x.py a b\n"})
+    for query, error, words in (
+            ("search * | lookup nocoll a", SplError, ("'nocoll'", "collection")),
+            ("search * | lookup nofile a", SplError, ("'nofile'", "filename")),
+            ("search * | lookup geo a", SplUnsupported, ("'geo'", "external_type = geo")),
+            ("search * | lookup script a", SplUnsupported,
+             ("'script'", "external_type = python")),
+            ("search * | lookup hosts.csv.gz a", SplUnsupported, ("'hosts.csv.gz'",)),
+            ("search * | lookup hosts a", SplError, ("'hosts'", "not defined"))):
+        with pytest.raises(error) as raised:
+            spl(query, [{"a": "1"}])
+        assert all(word in str(raised.value) for word in words), (query, raised.value)
+
+
+def test_a_csv_file_name_is_a_lookup_of_its_own(make_spl):
+    # Search Reference "lookup"/"inputlookup": a .csv file in the lookups folder can be
+    # named directly; its matching is case sensitive and outputs every other column.
+    spl = make_spl(lookups={"hosts.csv": "host,owner\nweb1,ann\n"})
+    rows = spl("search * | lookup hosts.csv host", [{"host": "web1"}, {"host": "WEB1"}])
+    assert [r.get("owner") for r in rows] == ["ann", None]
+    assert spl("| inputlookup hosts.csv", []) == [{"host": "web1", "owner": "ann"}]
+
+
+@pytest.mark.parametrize("setting, sensitive", [
+    ("1", True), ("true", True), ("TRUE", True), ("t", True), ("yes", True), ("y", True),
+    ("0", False), ("false", False), ("f", False), ("no", False)])
+def test_case_sensitive_match_boolean_spellings(make_spl, setting, sensitive):
+    # transforms.conf.spec: case_sensitive_match = <boolean>; Splunk's booleans accept
+    # 1/0, true/false, t/f, yes/no, y/n in any case.
+    spl = make_spl(default={"transforms": f"[o]\nfilename = o.csv\n"
+                                          f"case_sensitive_match = {setting}\n"},
+                   lookups={"o.csv": "host,owner\nweb1,ann\n"})
+    rows = spl("search * | lookup o host OUTPUT owner", [{"host": "WEB1"}])
+    assert rows[0].get("owner") == (None if sensitive else "ann")
+
+
+def test_enforce_types_boolean_spellings_and_typed_values(make_spl):
+    # collections.conf.spec: enforceTypes = <boolean> (default false); field.<name> =
+    # number|bool|string|time; a value that is not a number stays text; multivalue
+    # fields are typed value by value.
+    transforms = "[t]\nexternal_type = kvstore\ncollection = c\n"
+    for spelling in ("t", "yes", "y", "1"):
+        spl = make_spl(default={"transforms": transforms, "collections":
+                                f"[c]\nenforceTypes = {spelling}\nfield.n = number\n"
+                                "field.b = bool\nfield.s = string\nfield.w = time\n"})
+        spl("search * | eval m=split(\"1,x\", \",\") | outputlookup t",
+            [{"n": "n/a", "b": "TRUE", "s": 7.0, "w": 9.5, "x": 2.0}])
+        record = json.loads((spl.app_dir / "kvstore" / "c.json").read_text())[0]
+        assert (record["n"], record["b"], record["s"], record["w"], record["x"]) == (
+            "n/a", True, "7", 9.5, 2.0), spelling
+    for flag in ("1", "true", "t", "yes"):
+        spl = make_spl(default={"transforms": transforms, "collections":
+                                "[c]\nenforceTypes = true\nfield.b = bool\nfield.n = number\n"})
+        spl("search * | eval n=split(\"1,2\", \",\") | outputlookup t", [{"b": flag}])
+        record = json.loads((spl.app_dir / "kvstore" / "c.json").read_text())[0]
+        assert (record["b"], record["n"]) == (True, [1.0, 2.0]), flag
+
+
+def test_collection_lists_booleans_and_columns(make_spl):
+    # KV store records are JSON: arrays are multivalue fields, false is "false".
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = c\n"})
+    path = spl.app_dir / "kvstore" / "c.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([{"b": False, "l": [1, "x"], "_key": "k1"}]))
+    rows = spl("| inputlookup t", [])
+    assert rows == [{"_key": "k1", "b": "false", "l": [1.0, "x"]}]
+    assert isinstance(rows[0]["l"][0], float)     # a JSON number is a number, as in eval
+    assert spl("| inputlookup t", []) == rows     # read again, from the cache
+
+
+def test_unreadable_collection_files_name_the_file(make_spl):
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = c\n"})
+    path = spl.app_dir / "kvstore" / "c.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for text, words in (("{not json", "cannot be read"), ('{"a": 1}', "JSON list")):
+        path.write_text(text)
+        with pytest.raises(SplError) as raised:
+            spl("| inputlookup t", [])
+        assert "c.json" in str(raised.value) and words in str(raised.value)
+
+
+def test_fields_list_keeps_key_and_orders_columns(make_spl):
+    # transforms.conf.spec fields_list: the fields of the collection the lookup shows;
+    # _key is always a field of a KV store lookup.
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = c\n"
+                                          "fields_list = b, a\n"})
+    path = spl.app_dir / "kvstore" / "c.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([{"_key": "k", "a": "1", "b": "2", "c": "3"}]))
+    rows = spl("| inputlookup t", [])
+    assert rows == [{"_key": "k", "a": "1", "b": "2"}]
+    assert rows.columns[0] == "_key" and sorted(rows.columns) == ["_key", "a", "b"]
+
+
+def test_csv_with_bom_blank_lines_empty_cells_and_bad_bytes(make_spl):
+    # A CSV lookup file: a UTF-8 byte order mark is not part of the first column's
+    # name, blank lines are skipped, an empty cell is a missing value, and bytes that are
+    # not UTF-8 do not stop the search.
+    spl = make_spl()
+    (spl.lookups_dir / "h.csv").write_bytes(
+        b"\xef\xbb\xbfhost,owner,team\nweb1,,blue\n\n\nweb2,b\xffn,red\n")
+    rows = spl("| inputlookup h.csv", [])
+    assert rows == [{"host": "web1", "team": "blue"},
+                    {"host": "web2", "owner": "b\ufffdn", "team": "red"}]
+
+
+def test_unsafe_file_names_are_refused(make_spl):
+    spl = make_spl(default={"transforms": "[a]\nfilename = x/y.csv\n\n[b]\nfilename = x\\y.csv\n"
+                                          "\n[c]\nfilename = .hidden.csv\n"})
+    for name in "abc":
+        with pytest.raises(SplError) as raised:
+            spl(f"| inputlookup {name}", [])
+        assert "unsafe file name" in str(raised.value), name
+
+
+def test_only_wildcard_fields_match_patterns_and_rows_missing_a_field_are_skipped(make_spl):
+    # transforms.conf.spec match_type = WILDCARD(<field>): only the fields named match
+    # as patterns; a star in another field is a literal character. A table row without
+    # one of the match fields cannot match, and the rows after it still can.
+    spl = make_spl(default={"transforms": "[w]\nfilename = w.csv\nmatch_type = WILDCARD(host)\n"
+                                          "\n[p]\nfilename = p.csv\n"},
+                   lookups={"w.csv": "host,env,kind\nweb*,pr*,literal\nweb*,prod,web\n",
+                            "p.csv": "host,kind\n,none\ndb1,database\n"})
+    rows = spl("search * | lookup w host env OUTPUT kind", [{"host": "web7", "env": "prod"}])
+    assert rows[0]["kind"] == "web"
+    rows = spl("search * | lookup p host OUTPUT kind", [{"host": "db1"}])
+    assert rows[0]["kind"] == "database"
+
+
+def test_lookup_errors_name_the_lookup_and_the_setting(make_spl):
+    from devkit.spl import SplUnsupported
+
+    spl = make_spl(default={"transforms": "[m]\nfilename = m.csv\nmatch_type = CIDR(ip)\n\n"
+                                          "[kv]\nexternal_type = kvstore\ncollection = a/b\n"})
+    with pytest.raises(SplUnsupported) as raised:
+        spl("search * | lookup m ip", [{"ip": "10.0.0.1"}])
+    assert "'CIDR(ip)'" in str(raised.value) and "'m'" in str(raised.value)
+    with pytest.raises(SplError) as raised:
+        spl("search * | lookup missing.csv ip", [{"ip": "10.0.0.1"}])
+    assert "of lookup 'missing.csv'" in str(raised.value)
+    with pytest.raises(SplError) as raised:
+        spl("search * | lookup kv ip", [{"ip": "10.0.0.1"}])
+    assert "'kv'" in str(raised.value)
+
+
+def test_outputlookup_csv_leaves_internal_fields_out_but_keeps_time(spl):
+    # Search Reference "outputlookup": internal fields (starting with _) are not written,
+    # except _time.
+    spl("search * | outputlookup baseline", [{"principal": "a", "_raw": "x", "_time": 5}])
+    written = (spl.lookups_dir / "baseline.csv").read_bytes()
+    assert written == b"principal,_time\na,5\n"    # one line per row, Unix line ends
+
+
+def test_a_multivalue_cell_splits_on_line_breaks_only(make_spl):
+    spl = make_spl(lookups={"m.csv": 'k,v\n1,"a b\nc d"\n'})
+    assert spl("| inputlookup m.csv", []) == [{"k": "1", "v": ["a b", "c d"]}]
+
+
+def test_writing_a_collection_drops_only_the_missing_values(spl):
+    # A KV store record has no field for a value the result lacks; the result's other
+    # fields are still stored.
+    spl.engine.write_lookup("identities", [{"principal": None, "platform": "AWS",
+                                            "identity": "i"}])
+    record = json.loads(kv_file(spl).read_text())[0]
+    assert {k: v for k, v in record.items() if k != "_key"} == {"platform": "AWS",
+                                                                "identity": "i"}
+
+
+def test_collection_names_may_mix_case_without_collections_conf(make_spl):
+    # collections.conf.spec names collections freely ([<collection-name>]); without a
+    # collections.conf only path-safe names are checked, in either case.
+    spl = make_spl(default={"transforms": "[t]\nexternal_type = kvstore\ncollection = Ids_2\n"})
+    spl("search * | outputlookup t", [{"a": "1"}])
+    assert (spl.app_dir / "kvstore" / "Ids_2.json").is_file()
+
+
+def test_several_input_fields_each_with_or_without_as(spl):
+    # Search Reference "lookup": lookup <lookup-table-name> ( <lookup-field> [AS
+    # <event-field>] )... [OUTPUT | OUTPUTNEW ( <lookup-destfield> [AS <event-destfield>] )...]
+    events = [{"user": "bob", "cloud": "GCP", "platform": "GCP"}]
+    rows = spl("search * | lookup baseline principal AS user platform "
+               "OUTPUT max_distinct_per_hour as m", events)
+    assert rows[0]["m"] == "3"
+    rows = spl("search * | lookup baseline principal as user platform AS cloud "
+               "OUTPUT max_distinct_per_hour", [{"user": "bob", "cloud": "GCP"}])
+    assert rows[0]["max_distinct_per_hour"] == "3"
+
+
+def test_as_without_a_field_name_is_an_error_at_the_as(spl):
+    for query in ("search * | lookup baseline principal AS",
+                  "search * | lookup baseline principal OUTPUT platform AS"):
+        with pytest.raises(SplError) as raised:
+            spl(query, [{"principal": "bob"}])
+        assert raised.value.detail == "AS needs a field name"
+        assert raised.value.position == len(query) - 2
+        assert raised.value.search == "ad hoc"
+
+
+def test_outputnew_fills_only_the_missing_fields_of_several(spl):
+    # Search Reference "lookup": OUTPUTNEW writes an output field only where the event
+    # does not have it, field by field.
+    rows = spl("search * | lookup baseline principal OUTPUTNEW platform max_distinct_per_hour",
+               [{"principal": "bob", "platform": "mine"}])
+    assert (rows[0]["platform"], rows[0]["max_distinct_per_hour"]) == ("mine", "3")
+
+
+def test_output_overwrites_with_an_empty_lookup_value(make_spl):
+    # Search Reference "lookup": OUTPUT overwrites the event's field with the lookup's
+    # value, even when the matching row has no value for it.
+    spl = make_spl(lookups={"o.csv": "host,owner,team\nweb9,,blue\n"})
+    rows = spl("search * | lookup o.csv host OUTPUT owner team",
+               [{"host": "web9", "owner": "zed"}])
+    assert "owner" not in rows[0] and rows[0]["team"] == "blue"
+
+
+def test_outputlookup_append_to_a_collection_updates_by_key_and_adds(spl):
+    # Search Reference "outputlookup": append=true adds the results to a KV store
+    # collection; a result whose _key is already in the collection updates that record.
+    spl("search * | outputlookup identities", [{"principal": "a", "identity": "1"}])
+    key = json.loads(kv_file(spl).read_text())[0]["_key"]
+    spl("search * | outputlookup append=true identities",
+        [{"_key": key, "principal": "a", "identity": "2"}, {"principal": "b"}])
+    records = json.loads(kv_file(spl).read_text())
+    assert [(r["principal"], r.get("identity")) for r in records] == [("a", "2"), ("b", None)]
+    assert records[0]["_key"] == key and records[1]["_key"] != key
+
+
+def test_a_wildcard_spans_line_breaks(make_spl):
+    # transforms.conf.spec match_type = WILDCARD(<field>): "*" in the table's value
+    # matches any run of characters, so a multi-line value (a user agent, a command
+    # line) matches too.
+    spl = make_spl(default={"transforms": "[w]\nfilename = w.csv\nmatch_type = WILDCARD(cmd)\n"},
+                   lookups={"w.csv": "cmd,kind\naws *,cli\n"})
+    rows = spl("search * | lookup w cmd OUTPUT kind", [{"cmd": "aws secretsmanager\n--id x"}])
+    assert rows[0]["kind"] == "cli"

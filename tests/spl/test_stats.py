@@ -166,10 +166,12 @@ def test_stats_syntax_errors(spl):
     for query, position in (("search * | stats", 11), ("search * | stats sum", 17),
                             ("search * | stats count AS", 23),
                             ("search * | stats count junk=1", 23),
-                            ("search * | stats by x", 11)):
+                            ("search * | stats by x", 11),
+                            ("search * | stats count, junk*", 24)):
         with pytest.raises(SplError) as error:
             spl(query, [{"a": "1"}])
         assert error.value.position == position, query
+        assert error.value.search == "ad hoc", query    # errors name the search
 
 
 def test_eventstats_without_by_and_timechart_without_by(spl):
@@ -179,3 +181,56 @@ def test_eventstats_without_by_and_timechart_without_by(spl):
                [{"_time": 0, "p": "a"}, {"_time": 70, "p": "b"}], earliest=0, latest=120)
     assert rows == [{"_time": 0.0, "count": 1.0, "d": 1.0}, {"_time": 60.0, "count": 1.0,
                                                             "d": 1.0}]
+
+
+def test_avg_range_max_and_min_of_a_field_without_numbers(spl):
+    # "Aggregate functions": avg/range are over numeric values (none here: no field);
+    # max/min of text values are lexicographic.
+    rows = spl("search * | stats avg(a) AS av range(a) AS r max(a) AS hi min(a) AS lo",
+               [{"a": "beta"}, {"a": "alpha"}, {"a": "gamma"}])
+    assert rows == [{"hi": "gamma", "lo": "alpha"}]
+
+
+def test_mode_is_the_most_frequent_value_not_the_first(spl):
+    # "Aggregate functions": mode(X) returns the most frequent value of the field X.
+    rows = spl("search * | stats mode(a) AS m",
+               [{"a": "x"}, {"a": "y"}, {"a": "y"}, {"a": "z"}])
+    assert rows == [{"m": "y"}]
+
+
+def test_first_and_last_follow_result_order_and_skip_missing_values(spl):
+    # "Time functions": first(X) is the first seen value of X in result order (the most
+    # recent for a search in reverse time order), last(X) the last seen; results
+    # without X are not seen.
+    rows = spl("search * | stats first(a) AS f last(a) AS l",
+               [{"b": "0"}, {"a": "one"}, {"a": "two"}, {"a": "three"}, {"b": "4"}])
+    assert rows == [{"f": "one", "l": "three"}]
+
+
+def test_latest_and_earliest_skip_results_without_the_field_or_time(spl):
+    # "Time functions": latest(X)/earliest(X) are X's chronologically most recent and
+    # oldest values; latest_time/earliest_time their _time.
+    events = [{"_time": 50, "a": "mid"}, {"_time": 90}, {"a": "untimed"},
+              {"_time": 10, "a": "old"}, {"_time": 70, "a": "new"}, {"_time": 5}]
+    rows = spl("search * | stats latest(a) AS l earliest(a) AS e latest_time(a) AS lt "
+               "earliest_time(a) AS et", events)
+    assert rows == [{"l": "new", "e": "old", "lt": 70.0, "et": 10.0}]
+
+
+def test_unsupported_function_and_argument_errors_point_at_the_function(spl):
+    import pytest
+
+    from devkit.spl import SplUnsupported
+    for query in ("search * | stats count perc95(a)", "search * | stats count sum(len(a))"):
+        with pytest.raises(SplUnsupported) as error:
+            spl(query, [{"a": "1"}])
+        assert error.value.position == 23, query
+        assert error.value.search == "ad hoc", query
+
+
+def test_a_quoted_field_name_in_a_function(spl):
+    # Search Reference "stats": field names with spaces or special characters are put in
+    # double quotes, as in values("user name"); the default output name keeps the text.
+    rows = spl('search * | stats values("user name") dc("user name") AS n',
+               [{"user name": "b"}, {"user name": "a"}])
+    assert rows == [{'values("user name")': ["a", "b"], "n": 2.0}]

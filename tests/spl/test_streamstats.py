@@ -132,3 +132,17 @@ def test_window_with_current_false_holds_the_previous_n(spl):
     rows = spl("search * | streamstats window=2 current=false sum(bytes) AS before",
                host_events())
     assert [r.get("before") for r in rows] == [None, 100, 300, 600, 450, 200]
+
+
+@pytest.mark.parametrize("events, reason", [
+    ([{"_time": 10}, {"user": "no time"}], "time_window needs _time on every result"),
+    ([{"_time": 10}, {"_time": 0}, {"_time": 20}], "time_window needs results sorted by _time")])
+def test_time_window_errors_name_the_command_and_its_position(spl, events, reason):
+    # Search Reference "streamstats": time_window needs results sorted by _time (it is a
+    # window of time, so every result needs one); errors say so as Splunk's do, naming
+    # the command and where it is in the search.
+    with pytest.raises(SplError) as raised:
+        spl("search * | streamstats time_window=10m count", events)
+    assert raised.value.detail == f"streamstats: {reason}"
+    assert raised.value.position == 11
+    assert raised.value.search is not None
