@@ -232,33 +232,14 @@ def app_identity(app_conf: Path = ROOT / "default" / "app.conf") -> Tuple[str, s
 
 
 def vendored_packages() -> Path:
-    """Install requirements/vendor.txt into a cache folder once and return it."""
-    requirements = REQUIREMENTS / "vendor.txt"
-    target = CACHE / "vendor" / _requirements_digest(requirements)[:16]
-    if (target / ".complete").exists():
-        return target
-    staging = target.with_name(target.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    vendored = subprocess.run(
-        [str(venv_python() if venv_python().exists() else sys.executable), "-m", "pip",
-         "install", "-qq", "--disable-pip-version-check", "--no-deps", "--no-compile",
-         # PEP 517 builds on every pip: the pip of a Python 3.9 venv (23.0) would otherwise
-         # install the sdist the legacy way, as splunk_sdk-*-py3.9.egg-info.
-         "--use-pep517", "--target", str(staging), "-r", str(requirements)],
-    )
-    if vendored.returncode:
-        raise BuildError(f"build.py: pip could not vendor requirements/vendor.txt into bin/lib "
-                         f"(exit {vendored.returncode}, its messages above)")
-    # splunk-sdk 3.x brings splunklib/ai (Python 3.10+ syntax, not needed); console
-    # scripts land in bin/. Neither may ship.
-    for leftover in ("splunklib/ai", "bin"):
-        shutil.rmtree(staging / leftover, ignore_errors=True)
-    for cache in staging.rglob("__pycache__"):
-        shutil.rmtree(cache, ignore_errors=True)
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
-    (target / ".complete").write_text("")
-    return target
+    """Install requirements/vendor.txt (splunk-sdk) into a cache folder once and return it.
+
+    PEP 517 builds on every pip: the pip of a Python 3.9 venv (23.0) would otherwise
+    install the sdist the legacy way, as splunk_sdk-*-py3.9.egg-info. splunk-sdk 3.x
+    brings splunklib/ai (Python 3.10+ syntax, not needed), which never ships.
+    """
+    return _pip_target(REQUIREMENTS / "vendor.txt", ["--use-pep517"],
+                       unwanted=("splunklib/ai",))
 
 
 # --------------------------------------------------------------------------------------
@@ -276,8 +257,9 @@ UCC_TAKEN = ("appserver", "default/restmap.conf", "default/web.conf",
              "default/data/ui/views/configuration.xml", "README/restmap.conf.spec")
 
 
-def _pip_target(requirements: Path, flags: list[str]) -> Path:
-    """pip install --target into a cache folder named after the requirements; return it."""
+def _pip_target(requirements: Path, flags: List[str], unwanted: Tuple[str, ...] = ()) -> Path:
+    """pip install --target into a cache folder named after the requirements and flags;
+    return it. Console scripts (bin/), caches and the `unwanted` paths are removed."""
     digest = hashlib.sha256((_requirements_digest(requirements) + " ".join(flags)).encode())
     target = CACHE / requirements.stem / digest.hexdigest()[:16]
     if (target / ".complete").exists():
@@ -292,7 +274,8 @@ def _pip_target(requirements: Path, flags: list[str]) -> Path:
     if installed.returncode:
         raise BuildError(f"build.py: pip could not vendor requirements/{requirements.name} "
                          f"(exit {installed.returncode}, its messages above)")
-    shutil.rmtree(staging / "bin", ignore_errors=True)  # console scripts never ship
+    for leftover in ("bin", *unwanted):  # console scripts never ship
+        shutil.rmtree(staging / leftover, ignore_errors=True)
     for cache in staging.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(target, ignore_errors=True)

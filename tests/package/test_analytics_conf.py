@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from croniter import croniter
+from spl_text import segments
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ("Cloud Secrets - Unusual Volume of Secret Reads - Rule",
@@ -50,27 +51,6 @@ def filter_macro(stanza: str) -> str:
     """`Cloud Secrets - Secret Store Enumeration - Rule` -> its filter macro's name."""
     stem = stanza.removesuffix(" - Rule")
     return re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") + "_filter"
-
-
-def segments(spl: str):
-    """The pipeline's segments, splitting on | outside quotes, brackets and backticks."""
-    parts, current, quote, depth = [], "", None, 0
-    for char in spl:
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "\"`":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(current.strip())
-            current = ""
-            continue
-        current += char
-    parts.append(current.strip())
-    return parts
 
 
 def macros_used(spl: str):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from croniter import croniter
+from spl_text import segments as pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_READ = "Cloud Secrets - First Secret Read by Principal - Anomaly"
@@ -42,27 +43,6 @@ def confs(conf):
         # The conf parser keeps "\" line continuations; Splunk joins the lines.
         settings["search"] = re.sub(r"\\\n\s*", " ", settings["search"])
     return parsed
-
-
-def pipeline(spl: str):
-    """The search's commands, split on | outside quotes, brackets and backticks."""
-    parts, current, quote, depth = [], "", None, 0
-    for char in spl:
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "\"`":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(current.strip())
-            current = ""
-            continue
-        current += char
-    parts.append(current.strip())
-    return parts
 
 
 def expanded(spl: str, macros: dict) -> str:
