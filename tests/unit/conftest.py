@@ -8,6 +8,7 @@ import pytest
 
 from devkit.splunkd import extract_json
 
+
 @pytest.fixture
 def normalize(engine):
     """Normalize one JSON record as the engine sees it once splunkd extracted its fields.
