@@ -114,11 +114,10 @@ class _Target(NamedTuple):
     kind: str = "plain"  # or "metadata" (KV v2), "credential", "policy"
 
 
-def _policy_name(path: str) -> str:
-    for prefix in POLICY_PATHS:
-        if path.startswith(prefix):
-            return path[len(prefix):].rstrip("/")
-    return ""
+def _names_a_policy(path: str) -> bool:
+    """Whether `path` is one ACL policy's endpoint (not the listing of them all)."""
+    return any(path.startswith(prefix) and path[len(prefix):].rstrip("/")
+               for prefix in POLICY_PATHS)
 
 
 def _locate(event: EventFields, verb: str) -> _Target:
@@ -130,7 +129,7 @@ def _locate(event: EventFields, verb: str) -> _Target:
     """
     path = event.get(PATH).lstrip("/")
     if path.partition("/")[0] in VAULT_API_MOUNTS:
-        if verb in POLICY_WRITES and _policy_name(path):
+        if verb in POLICY_WRITES and _names_a_policy(path):
             return _Target(POLICY_STORE, "", "policy")
         return _Target()
     mount_point = event.get(MOUNT_POINT).strip("/")

@@ -558,3 +558,21 @@ def test_cross_account_is_empty_when_an_account_is_unknown(normalize, identity, 
 def test_the_source_address_key_in_any_case(normalize, key):
     record = cloudtrail(ADMIN, **{key: "198.51.100.9"})
     assert normalize(record).src == "198.51.100.9"
+
+
+# Mutation survivors (build.py mutate aws): an ARN of any shape wins over the user name,
+# and the issuer's name alone marks an Identity Center role.
+def test_an_assumed_role_arn_of_another_shape_wins_over_the_user_name(normalize):
+    identity = {"type": "AssumedRole", "arn": f"arn:aws:iam::{ACCOUNT}:role/odd",
+                "userName": "other"}
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_type, result.principal_role) == (
+        f"arn:aws:iam::{ACCOUNT}:role/odd", "role", "")
+
+
+def test_the_issuers_name_alone_marks_an_identity_center_session(normalize):
+    identity = {"type": "AssumedRole", "accountId": ACCOUNT, "principalId": "AROAEXAMPLE:Ann",
+                "sessionContext": {"sessionIssuer": {"userName": "AWSReservedSSO_Admin_0123"}}}
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_type, result.principal_session) == (
+        "ann", "user", "Ann")

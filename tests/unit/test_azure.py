@@ -615,3 +615,17 @@ def test_the_caller_address_key_in_any_case(normalize_as, key, shape):
     del record["callerIpAddress"]
     record[key] = "198.51.100.30"
     assert normalize_as(record, shape).src == "198.51.100.30"
+
+
+# Mutation survivors (build.py mutate azure): the other operations of soft-deleted vaults
+# and of access policies are no secret operation.
+@pytest.mark.parametrize("operation", [
+    "MICROSOFT.KEYVAULT/LOCATIONS/DELETEDVAULTS/RECOVER/ACTION",
+    "MICROSOFT.KEYVAULT/DELETEDVAULTS/WRITE",
+    "MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/DELETE",
+    "MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/READ",
+])
+def test_other_deleted_vault_and_access_policy_operations_are_none(normalize, operation):
+    result = normalize(activity(operation, "a@b.c", resource_suffix=""))
+    assert (result.vendor_product, result.secret_operation, result.object_category) == (
+        "Azure Key Vault", "none", "")

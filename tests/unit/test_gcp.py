@@ -290,3 +290,11 @@ def test_the_caller_address_key_in_any_case(normalize_as, key, shape):
     entry = audit_entry()
     entry["protoPayload"]["requestMetadata"] = {key: "198.51.100.20"}
     assert normalize_as(entry, shape).src == "198.51.100.20"
+
+
+def test_a_persons_address_never_names_a_project(normalize):
+    """Mutation survivor (build.py mutate gcp): only subjects (principal://...) are searched
+    for a project; an e-mail address may hold a "/projects/<p>/" of its own."""
+    record = audit_entry(email="ops/projects/123/x@example.com")
+    result = normalize(record)
+    assert (result.principal_type, result.principal_account) == ("user", "")

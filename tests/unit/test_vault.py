@@ -209,6 +209,8 @@ def test_no_display_name_and_no_entity_is_no_principal(normalize):
     ("database/data/x", "", "database", ("data/x",), "vault:database"),
     ("secret/data/apps/boX", "", "kv", ("apps/boX",), "vault:secret"),
     ("secret/data/apps/dir/", "", "kv", ("apps/dir",), "vault:secret"),
+    ("kv1/boX", "", "kv", ("boX",), "vault:kv1"),
+    ("kv1/dir/", "", "kv", ("dir",), "vault:kv1"),
 ])
 def test_paths_are_split_at_slashes_only(normalize, path, mount_point, mount_type, secret, store):
     result = normalize(audit(path, mount_type=mount_type, mount_point=mount_point))
@@ -259,6 +261,7 @@ def test_the_request_line_of_a_policy_write_does_not_count_twice(normalize):
     ("sys/policies/acl/", "update"),
     ("sys/policy", "update"),
     ("sys/policy/", "update"),
+    ("sys/policy//", "update"),  # no name, however many slashes
     ("sys/policies/password/strong", "update"),
     ("sys/policies/egp/business-hours", "update"),
     ("sys/policies/rgp/team", "update"),
