@@ -168,8 +168,8 @@ ACTIVITY_SECRET_OPERATIONS = {
     "DELETE": "delete",
     "PURGE/ACTION": "delete",
 }
-# Activity log, anything else of a vault (keys, certificates, access policies, the vault
-# itself): the first word after the resource type decides.
+# Activity log, anything else of a vault (keys, certificates, the vault itself): the first
+# word after the resource type decides.
 ACTIVITY_VERBS = {"READ": "describe", "DELETE": "delete", "PURGE": "delete"}
 # Activity log, a vault's access policies: only their write exists, and it is a grant.
 ACTIVITY_ACCESS_POLICY_OPERATIONS = {"WRITE": "permission"}

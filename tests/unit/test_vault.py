@@ -238,7 +238,7 @@ def policy_write(path="sys/policies/acl/app-admin", operation="update", kind="re
 
 @pytest.mark.parametrize("shape", ["root", "_raw"])
 @pytest.mark.parametrize("path", ["sys/policies/acl/app-admin", "sys/policy/app-admin",
-                                  "/sys/policy/app-admin"])
+                                  "/sys/policy/app-admin", "sys/policy/X"])
 @pytest.mark.parametrize("operation", ["create", "update"])
 def test_an_acl_policy_write_is_permission_on_vault_sys(normalize_as, path, operation, shape):
     result = normalize_as(policy_write(path, operation), shape)
