@@ -9,7 +9,9 @@ Input shapes handled (names as Splunk extracts CloudTrail JSON, any key case):
   (`AWSReservedSSO_*`, under the path `aws-reserved/sso.amazonaws.com/`) are people,
   so their principal is the session name, lowercased; SAMLUser and
   WebIdentityUser are federated users; anything else keeps its ARN or name, type unknown;
-- an assumed-role ARN without `sessionContext` (the role ARN is rebuilt from it);
+- an assumed-role ARN without `sessionContext` (the role ARN is rebuilt from it); an
+  assumed role with neither an ARN nor a session issuer is named by
+  `userIdentity.userName`, the role's name, when the record has one;
 - Secrets Manager `secretId` as a name, a full ARN (its random 6-character suffix is
   removed) or a partial ARN; `BatchGetSecretValue` with `secretIdList{}`; a batch by
   `filters` names no secret itself: AWS writes one GetSecretValue entry per secret it
@@ -20,8 +22,12 @@ Input shapes handled (names as Splunk extracts CloudTrail JSON, any key case):
   `userIdentity.type`: the principal is `userIdentity.invokedBy`, else the event's own
   `eventSource` (type aws_service), the secret is in `additionalEventData` or
   `serviceEventDetails`, and their operation is none (they are not calls by a principal);
+- Secrets Manager resource policies (`PutResourcePolicy`, `DeleteResourcePolicy`) change
+  who may read a secret: operation permission, on the secret's store;
 - `errorCode` or `errorMessage` makes any record a failure (a failed rotation carries
-  only the message).
+  only the message);
+- `cross_account` compares the caller's account with `recipientAccountId` and stays
+  empty when either is unknown.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ RECIPIENT_ACCOUNT = fields("recipientAccountId")
 ERROR_CODE = fields("errorCode")
 ERROR_MESSAGE = fields("errorMessage")
 SOURCE_IP = fields("sourceIPAddress")
+fields("sourceIpAddress")  # the key's case never matters; splunkd sends names as declared
 USER_AGENT = fields("userAgent")
 IDENTITY_TYPE = fields("userIdentity.type")
 IDENTITY_ARN = fields("userIdentity.arn")
@@ -92,8 +99,8 @@ SECRETS_MANAGER_OPERATIONS = {
     "RestoreSecret": "write",
     "TagResource": "write",
     "UntagResource": "write",
-    "PutResourcePolicy": "write",
-    "DeleteResourcePolicy": "write",
+    "PutResourcePolicy": "permission",
+    "DeleteResourcePolicy": "permission",
     "ReplicateSecretToRegions": "write",
     "RemoveRegionsFromReplication": "write",
     "StopReplicationToReplica": "write",
@@ -182,22 +189,25 @@ class _Caller:
 
 
 def _assumed_role(event: EventFields, arn: str, account: str) -> _Caller:
+    """The role (its ARN, else its name) is the principal; Identity Center sessions aside."""
     issuer = event.get(ISSUER_ARN)
     match = _ASSUMED_ROLE_ARN.match(arn)
     session = match.group(4) if match else event.get(IDENTITY_PRINCIPAL_ID).partition(":")[2]
     if issuer:
-        role_arn = issuer
+        role = issuer
     elif match:
         partition, role_account, role_name = match.group(1), match.group(2), match.group(3)
-        role_arn = f"arn:{partition}:iam::{role_account}:role/{role_name}"
+        role = f"arn:{partition}:iam::{role_account}:role/{role_name}"
     else:
-        role_arn = ""
-    role_name = event.get(ISSUER_USER_NAME) or role_arn.rpartition("/")[2]
-    sso = role_name.lower().startswith(_SSO_ROLE_PREFIX) or _SSO_ROLE_PATH in role_arn
+        # Neither ARN nor issuer: the role's name, when CloudTrail wrote one, is all there
+        # is to tell the role by (principal and principal_role alike).
+        role = "" if arn else event.get(IDENTITY_USER_NAME)
+    role_name = event.get(ISSUER_USER_NAME) or role.rpartition("/")[2]
+    sso = role_name.lower().startswith(_SSO_ROLE_PREFIX) or _SSO_ROLE_PATH in role
     if sso and session:
         # IAM Identity Center: the role is a permission set, the session is the person.
-        return _Caller(session.lower(), "user", account, role_arn, session)
-    return _Caller(role_arn or arn, "role", account, role_arn, session)
+        return _Caller(session.lower(), "user", account, role, session)
+    return _Caller(role or arn, "role", account, role, session)
 
 
 def _caller(event: EventFields) -> Optional[_Caller]:
@@ -314,8 +324,8 @@ def normalize(event: EventFields) -> Normalized:
         principal_role=caller.role if caller else "",
         principal_session=caller.session if caller else "",
         principal_account=caller_account,
-        cross_account="true" if caller_account and recipient and caller_account != recipient
-        else "false",
+        cross_account=("true" if caller_account != recipient else "false")
+        if caller_account and recipient else "",
         secret_operation=operation,
         secret=_secrets(secret_ids, vendor_product),
         secret_store=secret_store,

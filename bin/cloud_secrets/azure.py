@@ -22,6 +22,24 @@ Input shapes handled (names as Splunk extracts them; the engine strips Event Hub
 - any other Azure record (an operation name with a category or `resourceId`): a readable
   `vendor_product` from its resource provider and `secret_operation` none.
 
+Changes to who may read a vault's secrets are `permission`, on the vault's store:
+Activity log `MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE` (any case, either shape);
+resource-log `VaultPut`/`VaultPatch` whose properties name an added or removed access
+policy (`addedAccessPolicy`, `removedAccessPolicy`, as Azure Monitor's Key Vault tables
+show them); and `MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE` whose scope (`resourceId`,
+else `authorization.scope`, less the trailing `/providers/Microsoft.Authorization/
+roleAssignments/<id>`) is a vault or an object in one. A role assignment on any other
+scope (a storage account, a resource group) stays none.
+
+Deleting or purging a whole vault (`.../VAULTS/DELETE`, `MICROSOFT.KEYVAULT/LOCATIONS/
+DELETEDVAULTS/PURGE/ACTION`) is `delete` of the vault named in `resourceId`
+(`.../vaults/<v>` or `.../locations/<l>/deletedVaults/<v>`), with no secret; a Managed
+HSM's `HSMGet` is `describe` of the HSM (`.../managedHSMs/<hsm>`).
+
+Outcome: `resultType` (or `status.value`) `Failure`/`Failed` in any case, or an HTTP
+status of 400 and up, is a failure; every other value (`Success`, `Succeeded`, `Started`,
+`Accepted`, `Active`, `Resolved`, ...) is not.
+
 Callers: the UPN lowercased (a user); without one, the object id (an application:
 service principal or managed identity) with the app id in `principal_session`; the
 Activity log's `caller` (a UPN when it holds an "@", else an application).
@@ -30,7 +48,7 @@ Activity log's `caller` (a UPN when it holds an "@", else an application).
 from __future__ import annotations
 
 import re
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 from .fields import EventFields, FieldRegistry
 from .schema import Normalized, observed
@@ -51,6 +69,9 @@ OPERATION_NAME = tuple(map(fields, ("operationName", "operationName.value")))
 CATEGORY = tuple(map(fields, ("category", "category.value")))
 RESULT_TYPE = tuple(map(fields, ("resultType", "status.value")))
 CALLER_IP = tuple(map(fields, ("callerIpAddress", "httpRequest.clientIpAddress")))
+# Other spellings, so that splunkd sends them too (the lookup itself ignores case).
+for _spelling in ("CallerIpAddress", "callerIPAddress", "CallerIPAddress"):
+    fields(_spelling)
 RESOURCE_ID = (fields("resourceId"),)
 CALLER = (fields("caller"),)
 TENANT_ID = (fields("tenantId"),)
@@ -58,6 +79,16 @@ LOCATION = (fields("location"),)
 OBJECT_URL = tuple(map(fields, ("properties.id", "properties.requestUri")))
 HTTP_STATUS = tuple(map(fields, ("properties.httpStatusCode", "properties.statusCode")))
 CLIENT_INFO = (fields("properties.clientInfo"),)
+AUTHORIZATION_SCOPE = (fields("authorization.scope"),)
+# Access-policy changes that Key Vault writes into a VaultPut/VaultPatch resource log
+# (Azure Monitor shows them as addedAccessPolicy_ObjectId and so on): every access policy
+# entry has an object id. Read directly under `properties.` and under the vault's
+# `properties.properties.`, in both key cases.
+ACCESS_POLICY_CHANGES = tuple(
+    fields(f"properties.{where}{change}.{key}")
+    for where in ("", "properties.")
+    for change in ("addedAccessPolicy", "removedAccessPolicy")
+    for key in ("ObjectId", "objectId"))
 
 # Claims: under resource logs' `identity.claim.`, Activity logs' `identity.claims.`
 # (diagnostic settings) and `claims.` (event schema); short and URI names alike.
@@ -86,7 +117,10 @@ _VAULT_OPERATIONS = {
     "VaultListDeleted": "describe",
     "VaultPut": "write", "VaultPatch": "write", "VaultRecover": "write",
     "VaultDelete": "delete", "VaultPurge": "delete",
+    "HSMGet": "describe",  # a Managed HSM, described like a vault
 }
+# Vault writes that may change its access policies (see ACCESS_POLICY_CHANGES).
+VAULT_CHANGES = ("VaultPut", "VaultPatch")
 # Keys: reads, listings and backups describe; cryptography with a key is none.
 _KEY_OPERATIONS = {
     "KeyGet": "describe", "KeyList": "describe", "KeyListVersions": "describe",
@@ -134,11 +168,17 @@ ACTIVITY_SECRET_OPERATIONS = {
     "DELETE": "delete",
     "PURGE/ACTION": "delete",
 }
-# Activity log, anything else of a vault (keys, certificates, access policies, the vault
-# itself): the first word after the resource type decides.
+# Activity log, anything else of a vault (keys, certificates, the vault itself): the first
+# word after the resource type decides.
 ACTIVITY_VERBS = {"READ": "describe", "DELETE": "delete", "PURGE": "delete"}
-_ACTIVITY_OPERATION = re.compile(
-    r"^MICROSOFT\.KEYVAULT/(?:VAULTS|DELETEDVAULTS)(?:/([A-Z]+))?/(.+)$")
+# Activity log, a vault's access policies: only their write exists, and it is a grant.
+ACTIVITY_ACCESS_POLICY_OPERATIONS = {"WRITE": "permission"}
+# Activity log, soft-deleted vaults (`LOCATIONS/DELETEDVAULTS/...` for the purge):
+# purging one deletes the whole vault for good.
+ACTIVITY_DELETED_VAULT_OPERATIONS = {"PURGE/ACTION": "delete", "READ": "describe"}
+_ACTIVITY_OPERATION = re.compile(r"^MICROSOFT\.KEYVAULT/VAULTS(?:/([A-Z]+))?/(.+)$")
+_ACTIVITY_DELETED_VAULT = re.compile(r"^MICROSOFT\.KEYVAULT/(?:LOCATIONS/)?DELETEDVAULTS/(.+)$")
+ROLE_ASSIGNMENT_WRITE = "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"
 
 # Object URLs and resource ids: `<kind>/<name>(/<version>)?` for every object kind of a
 # vault, deleted ones included (`secrets`, `keys`, `certificates`, `deletedsecrets`, ...).
@@ -149,11 +189,21 @@ _ACTIVITY_OPERATION = re.compile(
 _OBJECT_PATH = (r"/(?:deleted)?(?:secrets|keys|certificates)"
                 r"(?:/(?!(?<=certificates/)(?:issuers|contacts)(?:[/?#]|$))([^/?#]+))?")
 _OBJECT_URL = re.compile(r"^https://([^./]+)\.[^/]+" + _OBJECT_PATH, re.IGNORECASE)
-_RESOURCE_VAULT = re.compile(
-    r"/providers/microsoft\.keyvault/vaults/([^/]+)(?:" + _OBJECT_PATH + ")?", re.IGNORECASE)
+# A vault, a Managed HSM or a soft-deleted vault (by location) in a resource id.
+_VAULT_RESOURCE = (r"/providers/microsoft\.keyvault/"
+                   r"(?:vaults|managedhsms|(?:locations/[^/]+/)?deletedvaults)/([^/]+)")
+_RESOURCE_VAULT = re.compile(_VAULT_RESOURCE + "(?:" + _OBJECT_PATH + ")?", re.IGNORECASE)
+# The scope of a role assignment, when it is a vault or an object in one: the whole
+# scope must be the vault's resource id, so that no other scope merely containing it
+# (as a resource group's or another resource's name could) counts.
+_ROLE_ASSIGNMENT = re.compile(r"^(.*)/providers/microsoft\.authorization/roleassignments/"
+                              r"[^/]+/?$", re.IGNORECASE)
+_VAULT_SCOPE = re.compile(
+    r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.keyvault/vaults/"
+    r"([^/]+)(?:" + _OBJECT_PATH + r")?/?$", re.IGNORECASE)
 _RESOURCE_PROVIDER = re.compile(r"/providers/([^/]+)/", re.IGNORECASE)
 _SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
-_SUCCESS_RESULTS = ("", "success", "succeeded", "start", "started", "accept", "accepted")
+_FAILURE_RESULTS = ("failure", "failed")
 FAILURE_STATUS = 400  # HTTP statuses from this one up are failures
 
 
@@ -189,13 +239,27 @@ def _caller(event: EventFields) -> Tuple[str, str, str]:
 
 
 def _activity_operation(name: str) -> str:
-    match = _ACTIVITY_OPERATION.match(name.upper())
+    upper = name.upper()
+    match = _ACTIVITY_OPERATION.match(upper)
     if not match:
-        return "none"
+        deleted = _ACTIVITY_DELETED_VAULT.match(upper)
+        return ACTIVITY_DELETED_VAULT_OPERATIONS.get(deleted.group(1), "none") if deleted \
+            else "none"
     kind, rest = match.groups()
     if kind == "SECRETS":
         return ACTIVITY_SECRET_OPERATIONS.get(rest, "none")
+    if kind == "ACCESSPOLICIES":
+        return ACTIVITY_ACCESS_POLICY_OPERATIONS.get(rest, "none")
     return ACTIVITY_VERBS.get(rest.partition("/")[0], "write")
+
+
+def _role_assignment_vault(event: EventFields) -> Optional[re.Match]:
+    """The vault scope of a role assignment (a match: vault, object name), or None."""
+    for key in RESOURCE_ID + AUTHORIZATION_SCOPE:
+        assignment = _ROLE_ASSIGNMENT.match(event.get(key))
+        if assignment:
+            return _VAULT_SCOPE.match(assignment.group(1))
+    return None
 
 
 def _provider(resource_id: str, operation_name: str) -> str:
@@ -209,31 +273,46 @@ def _provider(resource_id: str, operation_name: str) -> str:
 
 def _failed(event: EventFields) -> bool:
     status = _first(event, HTTP_STATUS)
-    return _first(event, RESULT_TYPE).lower() not in _SUCCESS_RESULTS or (
+    return _first(event, RESULT_TYPE).lower() in _FAILURE_RESULTS or (
         status.isdigit() and int(status) >= FAILURE_STATUS)
+
+
+def _changes_access_policies(event: EventFields) -> bool:
+    return any(event.get(key) for key in ACCESS_POLICY_CHANGES)
 
 
 def normalize(event: EventFields) -> Normalized:
     name = _first(event, OPERATION_NAME)
     resource_id = _first(event, RESOURCE_ID)
     provider = _provider(resource_id, name)
+    vault = secret = ""
     # Activity log names are paths (MICROSOFT.KEYVAULT/VAULTS/...); AuditEvent names are not.
-    operation = (_activity_operation(name) if "/" in name
-                 else AUDIT_OPERATIONS.get(name, "none"))
+    if "/" in name:
+        operation = _activity_operation(name)
+    elif name in VAULT_CHANGES and _changes_access_policies(event):
+        operation = "permission"
+    else:
+        operation = AUDIT_OPERATIONS.get(name, "none")
     if provider not in ("", "microsoft.keyvault"):
-        operation = "none"
-    key_vault = provider == "microsoft.keyvault" or (not provider and operation != "none")
+        # Another provider's operation; of them, only a role assignment on a vault (or an
+        # object in one) changes who may read its secrets.
+        scope = _role_assignment_vault(event) if name.upper() == ROLE_ASSIGNMENT_WRITE else None
+        operation = "permission" if scope else "none"
+        if scope:
+            vault, secret = scope.group(1), scope.group(2) or ""
+    key_vault = provider == "microsoft.keyvault" or operation != "none"
     vendor_product = KEY_VAULT if key_vault else (
         "Azure " + provider.partition(".")[2].capitalize() if "." in provider else "Azure")
 
-    vault = secret = ""
-    url = next(filter(None, (_OBJECT_URL.match(event.get(key)) for key in OBJECT_URL)), None)
-    if url:
-        vault, secret = url.group(1), url.group(2) or ""
-    resource = _RESOURCE_VAULT.search(resource_id)
-    if resource:
-        vault = vault or resource.group(1)
-        secret = secret or (resource.group(2) or "")
+    if not vault:
+        url = next(filter(None, (_OBJECT_URL.match(event.get(key)) for key in OBJECT_URL)),
+                   None)
+        if url:
+            vault, secret = url.group(1), url.group(2) or ""
+        resource = _RESOURCE_VAULT.search(resource_id)
+        if resource:
+            vault = vault or resource.group(1)
+            secret = secret or (resource.group(2) or "")
 
     principal, principal_type, session = _caller(event)
     subscription = _SUBSCRIPTION.match(resource_id)

@@ -64,7 +64,8 @@ class _Plan:
         value_positions = [i for i, name in enumerate(header) if not name.startswith(MV_PREFIX)]
         mv_positions = {name[len(MV_PREFIX):]: i for i, name in enumerate(header)
                         if name.startswith(MV_PREFIX)}
-        self.keys = [header[i].lower() for i in value_positions]
+        self.names = [header[i] for i in value_positions]
+        self.keys = [name.lower() for name in self.names]
         self.values = _cell_getter(value_positions)
         self.multivalues = [(header[i].lower(), mv_positions[header[i]]) for i in value_positions
                             if header[i] in mv_positions]
@@ -83,7 +84,9 @@ class _Plan:
     def fields(self, row: List[str]) -> dict:
         """The row's fields keyed by lowercased name, multivalues decoded to lists."""
         if self.case_clash:
-            values = lowercase_keys(dict(zip(self.keys, self.values(row))))
+            # Names as sent, so that lowercase_keys keeps the non-empty one of a clash
+            # (a chunk whose records spell a key two ways has both columns).
+            values = lowercase_keys(dict(zip(self.names, self.values(row))))
         else:
             values = dict(zip(self.keys, self.values(row)))
         for key, position in self.multivalues:

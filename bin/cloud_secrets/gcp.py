@@ -12,8 +12,13 @@ Input shapes handled (names as Splunk extracts a LogEntry; the engine strips `da
   an impersonating caller in
   `serviceAccountDelegationInfo{}.firstPartyPrincipal.principalEmail`;
 - resource names `projects/<p>/(locations/<l>/)?secrets/<s>(/versions/<v>)?` in
-  `resourceName`, `request.name` or `request.parent` (the project may be a number);
-- `status.code` other than 0 is a failure (7 is PERMISSION_DENIED).
+  `resourceName`, `request.name`, `request.parent` or `request.resource` (the IAM
+  requests' field; the project may be a number);
+- `SetIamPolicy` on a secret changes who may read it (operation permission);
+  `SetIamPolicy` of other services (projects, buckets) is none like all their methods;
+- `status.code` other than 0 is a failure (7 is PERMISSION_DENIED), and so is an
+  `authorizationInfo{}` entry with `granted` false (a denied permission check);
+- the caller's address in `requestMetadata.callerIp`, whatever the key's case.
 """
 
 from __future__ import annotations
@@ -43,8 +48,11 @@ DELEGATING_SUBJECT = fields(
 RESOURCE_NAME = fields("protoPayload.resourceName")
 REQUEST_NAME = fields("protoPayload.request.name")
 REQUEST_PARENT = fields("protoPayload.request.parent")
+REQUEST_RESOURCE = fields("protoPayload.request.resource")
 STATUS_CODE = fields("protoPayload.status.code")
+GRANTED = fields("protoPayload.authorizationInfo{}.granted")
 CALLER_IP = fields("protoPayload.requestMetadata.callerIp")
+fields("protoPayload.requestMetadata.callerIP")  # splunkd sends names as declared
 USER_AGENT = fields("protoPayload.requestMetadata.callerSuppliedUserAgent")
 PROJECT_ID = fields("resource.labels.project_id")
 LOCATION = fields("resource.labels.location")
@@ -63,7 +71,7 @@ SECRET_MANAGER_OPERATIONS = {
     "UpdateSecret": "write",
     "EnableSecretVersion": "write",
     "DisableSecretVersion": "write",
-    "SetIamPolicy": "write",
+    "SetIamPolicy": "permission",
     "DeleteSecret": "delete",
     "DestroySecretVersion": "delete",
 }
@@ -147,7 +155,8 @@ def normalize(event: EventFields) -> Normalized:
     principal, principal_type, session = _caller(event)
     secrets = []
     project = region = ""
-    for name in (event.get(RESOURCE_NAME), event.get(REQUEST_NAME), event.get(REQUEST_PARENT)):
+    for name in (event.get(RESOURCE_NAME), event.get(REQUEST_NAME), event.get(REQUEST_PARENT),
+                 event.get(REQUEST_RESOURCE)):
         match = _SECRET_RESOURCE.match(name)
         if match:
             project, region = project or match.group(1), region or (match.group(2) or "")
@@ -160,6 +169,7 @@ def normalize(event: EventFields) -> Normalized:
     project = project or event.get(PROJECT_ID) or (log_project.group(1) if log_project else "")
     in_secret_manager = vendor_product == SECRET_MANAGER
     status = event.get(STATUS_CODE)
+    denied = any(granted.lower() == "false" for granted in event.values(GRANTED))
     return observed(
         platform=PLATFORM,
         vendor_product=vendor_product,
@@ -170,7 +180,7 @@ def normalize(event: EventFields) -> Normalized:
         secret_operation=operation,
         secret=tuple(secrets) if in_secret_manager else (),
         secret_store=f"gcp:{project}" if in_secret_manager and project else "",
-        action="failure" if status and status != "0" else "success",
+        action="failure" if (status and status != "0") or denied else "success",
         src=event.get(CALLER_IP),
         command=event.get(METHOD_NAME),
         vendor_account=event.get(PROJECT_ID) or project,

@@ -9,7 +9,7 @@ Fields that always hold a value from their documented set, whatever the input:
 principal can be derived) and `secret_operation` (none for anything that is not a
 secret operation). `account_type` and `account_type_rule` are empty exactly when
 `principal` is; `action` is empty only for platform Unknown; `cross_account` is
-`true`/`false` on AWS and empty elsewhere.
+`true`/`false` on AWS when both accounts are known, and empty otherwise.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ PRINCIPAL_TYPES = (
 ACCOUNT_TYPES = ("High-Privilege", "Service-Account", "Standard-User")
 DEFAULT_ACCOUNT_TYPE = "Standard-User"
 DEFAULT_RULE = "default"
-SECRET_OPERATIONS = ("read", "list", "describe", "write", "delete", "none")
+# `permission`: a change to who may read secrets (a resource policy, an IAM policy on a
+# secret, a Key Vault access policy or role assignment, a Vault ACL policy).
+SECRET_OPERATIONS = ("read", "list", "describe", "write", "delete", "permission", "none")
 ACTIONS = ("success", "failure")
 OBJECT_CATEGORY = "secret"
 

@@ -6,12 +6,21 @@ Input shapes handled (names as Splunk extracts the JSON, `auth.policies{}` multi
 - every call is logged twice, as a request line and a response line: only response
   lines carry a secret operation, request lines are none, so each call counts once;
 - `request.operation` read, list, create, update and delete on secret engines; paths
-  under sys/, auth/ and identity/ are Vault's own API, not secrets (none). The first
-  segment of `request.path` decides this, whatever `request.mount_point` says: Vault
-  logs `auth/approle/` as the mount point of an AppRole login;
+  under sys/, auth/ and identity/ are Vault's own API, not secrets (none, logins and
+  writes included). The first segment of `request.path` decides this, whatever
+  `request.mount_point` says: Vault logs `auth/approle/` as the mount point of an
+  AppRole login;
+- ACL policy writes (create or update of `sys/policy/<name>` or
+  `sys/policies/acl/<name>`) change who may read secrets: operation permission, store
+  `vault:sys` (the policy's paths are in its HMAC'd body, so no mount can be named);
 - KV version 2 paths `<mount>/data/<path>` (reads) and `<mount>/metadata/<path>`
-  (listing), dynamic credentials such as `database/creds/<role>`; the mount comes from
-  `request.mount_point` when Vault logs it, else from the first path segment;
+  (listing); the mount comes from `request.mount_point` when Vault logs it, else from
+  the first path segment; a listed folder is named without its trailing `/` (the
+  mount's root names no secret);
+- calls that hand out a credential are reads of the role they name: dynamic secrets
+  `<mount>/creds/<role>` (not on KV mounts, where `creds` is a folder), PKI
+  `<mount>/issue/<role>` and `<mount>/sign/<role>` (SSH `sign` too, not Transit's,
+  which signs data), AWS `<mount>/sts/<role>`;
 - callers by `auth.display_name` (`token`, `token-<accessor>`, `approle`,
   `kubernetes-<ns>-<sa>`, `oidc-<sub>`, ...) or `auth.entity_id`; a display name that is
   only a machine auth method's name (every AppRole login shows `approle`) is completed
@@ -25,7 +34,7 @@ is not logged) whose second path segment is `data` or `metadata` is taken as ver
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import NamedTuple, Tuple
 
 from .fields import EventFields, FieldRegistry
 from .schema import Normalized, observed
@@ -54,6 +63,17 @@ ROLE_NAME = fields("auth.metadata.role_name")
 OPERATIONS = {"read": "read", "list": "list", "create": "write", "update": "write",
               "delete": "delete"}
 VAULT_API_MOUNTS = ("sys", "auth", "identity")
+# ACL policy endpoints (old and new API), and the store a policy change is reported on.
+POLICY_PATHS = ("sys/policy/", "sys/policies/acl/")
+POLICY_STORE = "sys"
+POLICY_WRITES = ("create", "update")
+# `<mount>/<section>/<role>` hands out a credential on these mount types ("" when Vault
+# did not log the type: the path alone decides). None: any type but the KV-like ones.
+CREDENTIAL_SECTIONS = {"creds": None, "issue": ("pki", ""), "sign": ("pki", "ssh", ""),
+                       "sts": ("aws", "")}
+KV_MOUNT_TYPES = ("kv", "cubbyhole")
+# Verbs by which a credential is handed out (GET or POST, depending on the engine).
+CREDENTIAL_VERBS = ("read", "create", "update")
 # Display-name prefixes of machine auth methods (principal_type service_account).
 MACHINE_AUTH_PREFIXES = ("approle", "kubernetes", "aws-", "gcp-", "azure-", "cert-", "jwt-")
 # Display names that name only the machine auth method, not the client that logged in.
@@ -86,37 +106,63 @@ def _caller(event: EventFields) -> Tuple[str, str]:
     return principal, "user"
 
 
-def _locate(event: EventFields) -> Tuple[str, str, bool]:
-    """Split the request path into (mount, path inside the mount, is KV v2 metadata).
+class _Target(NamedTuple):
+    """What a request path names: the mount, the secret inside it, and how it is used."""
+
+    mount: str = ""
+    secret: str = ""
+    kind: str = "plain"  # or "metadata" (KV v2), "credential", "policy"
+
+
+def _names_a_policy(path: str) -> bool:
+    """Whether `path` is one ACL policy's endpoint (not the listing of them all)."""
+    return any(path.startswith(prefix) and path[len(prefix):].rstrip("/")
+               for prefix in POLICY_PATHS)
+
+
+def _locate(event: EventFields, verb: str) -> _Target:
+    """Split the request path into its mount, the secret inside it and its kind.
 
     Vault's own API (sys/, auth/, identity/) has no mount and no secret: its first path
-    segment decides, not the mount point (an AppRole login's is `auth/approle/`).
+    segment decides, not the mount point (an AppRole login's is `auth/approle/`). ACL
+    policy writes are the exception: they are reported on the `sys` store.
     """
     path = event.get(PATH).lstrip("/")
     if path.partition("/")[0] in VAULT_API_MOUNTS:
-        return "", "", False
+        if verb in POLICY_WRITES and _names_a_policy(path):
+            return _Target(POLICY_STORE, "", "policy")
+        return _Target()
     mount_point = event.get(MOUNT_POINT).strip("/")
     if mount_point and path.startswith(mount_point + "/"):
         mount, inner = mount_point, path[len(mount_point) + 1:]
     else:
         mount, _, inner = path.partition("/")
-    metadata = False
-    if event.get(MOUNT_TYPE) in ("kv", ""):
-        section, _, rest = inner.partition("/")
-        if section in ("data", "metadata"):
-            inner, metadata = rest, section == "metadata"
-    return mount, inner.rstrip("/"), metadata
+    mount_type = event.get(MOUNT_TYPE)
+    section, _, rest = inner.partition("/")
+    rest = rest.rstrip("/")
+    if mount_type in ("kv", "") and section in ("data", "metadata"):
+        return _Target(mount, rest, "metadata" if section == "metadata" else "plain")
+    if section in CREDENTIAL_SECTIONS and rest:
+        types = CREDENTIAL_SECTIONS[section]
+        if (mount_type in types) if types else (mount_type not in KV_MOUNT_TYPES):
+            return _Target(mount, rest, "credential")
+    return _Target(mount, inner.rstrip("/"))
 
 
 def normalize(event: EventFields) -> Normalized:
     principal, principal_type = _caller(event)
-    mount, inner, metadata = _locate(event)
     verb = event.get(OPERATION).lower()
-    operation = OPERATIONS.get(verb, "none")
-    if not mount or event.get(ENTRY_TYPE) == "request":
-        operation = "none"
-    elif operation == "read" and metadata:
-        operation = "list"
+    target = _locate(event, verb)
+    if not target.mount or event.get(ENTRY_TYPE) == "request":
+        operation = "none"  # Vault's own API; request lines (the response line counts)
+    elif target.kind == "policy":
+        operation = "permission"
+    elif target.kind == "credential" and verb in CREDENTIAL_VERBS:
+        operation = "read"
+    else:
+        operation = OPERATIONS.get(verb, "none")
+        if operation == "read" and target.kind == "metadata":
+            operation = "list"
     namespace = event.get(NAMESPACE_PATH).strip("/") or event.get(NAMESPACE_ID)
     return observed(
         platform=PLATFORM,
@@ -126,8 +172,8 @@ def normalize(event: EventFields) -> Normalized:
         principal_session=event.get(ENTITY_ID),
         principal_account=namespace,
         secret_operation=operation,
-        secret=(inner,) if inner else (),
-        secret_store=f"vault:{mount}" if mount else "",
+        secret=(target.secret,) if target.secret else (),
+        secret_store=f"vault:{target.mount}" if target.mount else "",
         action="failure" if event.get(ERROR) else "success",
         src=event.get(REMOTE_ADDRESS),
         command=verb,

@@ -81,8 +81,10 @@ def test_canonical_principal(normalize, identity, principal, kind, role, session
     assert result.user == principal
 
 
+# The contract: `true` when the accounts differ, `false` when they are the same, empty when
+# either is unknown.
 @pytest.mark.parametrize(("caller_account", "expected"), [
-    (ACCOUNT, "false"), (OTHER_ACCOUNT, "true"), ("", "false")])
+    (ACCOUNT, "false"), (OTHER_ACCOUNT, "true"), ("", "")])
 def test_cross_account_compares_caller_and_recipient(normalize, caller_account, expected):
     identity = {"type": "IAMUser", "arn": f"arn:aws:iam::{caller_account or ACCOUNT}:user/x"}
     if caller_account:
@@ -101,6 +103,9 @@ OPERATIONS = [
     ("secretsmanager", "ListSecretVersionIds", {}, "AWS Secrets Manager", "list"),
     ("secretsmanager", "DescribeSecret", {}, "AWS Secrets Manager", "describe"),
     ("secretsmanager", "GetResourcePolicy", {}, "AWS Secrets Manager", "describe"),
+    ("secretsmanager", "PutResourcePolicy", {}, "AWS Secrets Manager", "permission"),
+    ("secretsmanager", "DeleteResourcePolicy", {}, "AWS Secrets Manager", "permission"),
+    ("secretsmanager", "ValidateResourcePolicy", {}, "AWS Secrets Manager", "none"),
     ("secretsmanager", "CreateSecret", {}, "AWS Secrets Manager", "write"),
     ("secretsmanager", "PutSecretValue", {}, "AWS Secrets Manager", "write"),
     ("secretsmanager", "UpdateSecret", {}, "AWS Secrets Manager", "write"),
@@ -428,7 +433,146 @@ def test_without_caller_or_recipient(normalize):
     record = {"eventSource": "secretsmanager.amazonaws.com", "eventName": "ListSecrets",
               "eventType": "AwsApiCall"}
     result = normalize(record)
-    assert (result.principal, result.principal_account, result.cross_account) == ("", "", "false")
+    assert (result.principal, result.principal_account, result.cross_account) == ("", "", "")
     assert (result.secret_store, result.vendor_account) == ("", "")
     record["awsRegion"] = "eu-west-1"
     assert normalize(record).secret_store == "aws::eu-west-1"
+
+
+# -- permission: Secrets Manager resource policies ---------------------------------------
+# Records follow the CloudTrail record contents and userIdentity element pages of the
+# CloudTrail User Guide, with the request parameters of the Secrets Manager API reference
+# (PutResourcePolicy: SecretId, ResourcePolicy, BlockPublicPolicy; DeleteResourcePolicy:
+# SecretId), written in CloudTrail's camelCase.
+POLICY = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":'
+          f'"arn:aws:iam::{OTHER_ACCOUNT}:root"}},"Action":"secretsmanager:GetSecretValue",'
+          '"Resource":"*"}]}')
+ADMIN = {"type": "IAMUser", "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mallory",
+         "principalId": "AIDAEXAMPLE", "userName": "mallory"}
+
+
+def resource_policy_call(event_name="PutResourcePolicy", secret_id=SECRET_ARN, **extra):
+    parameters = {"secretId": secret_id}
+    if event_name == "PutResourcePolicy":
+        parameters.update(resourcePolicy=POLICY, blockPublicPolicy=True)
+    return cloudtrail(ADMIN, event_name, requestParameters=parameters,
+                      sourceIPAddress="203.0.113.7", eventID="e-1", readOnly=False,
+                      responseElements={"aRN": secret_id, "name": "prod/db"}, **extra)
+
+
+@pytest.mark.parametrize("shape", ["root", "_raw"])
+@pytest.mark.parametrize("event_name", ["PutResourcePolicy", "DeleteResourcePolicy"])
+def test_a_resource_policy_change_is_permission_on_the_secrets_store(normalize_as, event_name,
+                                                                    shape):
+    result = normalize_as(resource_policy_call(event_name), shape)
+    assert (result.platform, result.vendor_product, result.secret_operation) == (
+        "AWS", "AWS Secrets Manager", "permission")
+    # The store is the secret's own (its ARN names us-east-1), the secret its name.
+    assert (result.secret, result.secret_store) == (("prod/db",), f"aws:{ACCOUNT}:us-east-1")
+    assert (result.principal, result.action, result.src, result.command) == (
+        f"arn:aws:iam::{ACCOUNT}:user/mallory", "success", "203.0.113.7", event_name)
+    assert (result.object, result.object_category) == (("prod/db",), "secret")
+
+
+def test_a_resource_policy_by_secret_name_is_on_the_recipients_regional_store(normalize):
+    result = normalize(resource_policy_call(secret_id="prod/db"))
+    assert (result.secret_operation, result.secret, result.secret_store) == (
+        "permission", ("prod/db",), f"aws:{ACCOUNT}:eu-west-1")
+
+
+def test_a_denied_resource_policy_change_is_a_failed_permission_change(normalize):
+    result = normalize(resource_policy_call(errorCode="AccessDeniedException",
+                                            errorMessage="not authorized"))
+    assert (result.secret_operation, result.action) == ("permission", "failure")
+
+
+# Near misses: other services' policy and permission calls are not secret operations,
+# even under the same event name.
+@pytest.mark.parametrize(("source", "event_name", "parameters"), [
+    ("kms", "PutKeyPolicy", {"keyId": "1234abcd", "policyName": "default"}),
+    ("iam", "PutRolePolicy", {"roleName": "r", "policyName": "p"}),
+    ("iam", "PutUserPolicy", {"userName": "u", "policyName": "p"}),
+    ("iam", "AttachRolePolicy", {"roleName": "r",
+                                 "policyArn": "arn:aws:iam::aws:policy/SecretsManagerReadWrite"}),
+    ("s3", "PutBucketPolicy", {"bucketName": "b"}),
+    ("logs", "PutResourcePolicy", {"policyName": "p", "policyDocument": "{}"}),
+    ("dynamodb", "PutResourcePolicy", {"resourceArn": "arn:aws:dynamodb:eu-west-1:1:table/t"}),
+    ("lambda", "AddPermission", {"functionName": "f"}),
+    ("ssm", "PutResourcePolicy", {"resourceArn": "arn:aws:ssm:eu-west-1:1:opsitemgroup/default"}),
+])
+def test_other_services_policy_calls_are_not_permission(normalize, source, event_name,
+                                                        parameters):
+    result = normalize(cloudtrail(ADMIN, event_name, f"{source}.amazonaws.com",
+                                  requestParameters=parameters))
+    assert (result.secret_operation, result.secret, result.secret_store) == ("none", (), "")
+
+
+# -- the second set of real logs: identities and accounts --------------------------------
+
+@pytest.mark.parametrize(("identity", "principal", "role", "session"), [
+    # Neither an ARN nor a session issuer: the role's name, type role.
+    ({"type": "AssumedRole", "accountId": ACCOUNT, "principalId": "AROAEXAMPLE:build-7",
+      "userName": "deployer"}, "deployer", "deployer", "build-7"),
+    ({"type": "AssumedRole", "userName": "deployer"}, "deployer", "deployer", ""),
+    # An ARN or an issuer still wins over the name.
+    ({"type": "AssumedRole", "userName": "ignored",
+      "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/reader/s1"},
+     f"arn:aws:iam::{ACCOUNT}:role/reader", f"arn:aws:iam::{ACCOUNT}:role/reader", "s1"),
+    ({"type": "AssumedRole", "userName": "ignored", "principalId": "AROA:s2",
+      "sessionContext": {"sessionIssuer": {"arn": f"arn:aws:iam::{ACCOUNT}:role/app"}}},
+     f"arn:aws:iam::{ACCOUNT}:role/app", f"arn:aws:iam::{ACCOUNT}:role/app", "s2"),
+])
+def test_an_assumed_role_with_only_a_user_name_takes_it(normalize, identity, principal, role,
+                                                        session):
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_type) == (principal, "role")
+    assert (result.principal_role, result.principal_session) == (role, session)
+
+
+def test_an_assumed_role_with_nothing_to_name_it_has_no_principal(normalize):
+    result = normalize(cloudtrail({"type": "AssumedRole", "accountId": ACCOUNT}))
+    assert (result.principal, result.principal_type, result.account_type) == (
+        "", "unknown", "")
+
+
+@pytest.mark.parametrize(("identity", "recipient", "expected"), [
+    ({"type": "IAMUser", "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/a"},
+     ACCOUNT, "false"),
+    ({"type": "IAMUser", "accountId": OTHER_ACCOUNT,
+      "arn": f"arn:aws:iam::{OTHER_ACCOUNT}:user/a"}, ACCOUNT, "true"),
+    # Either account unknown: empty, not "false".
+    ({"type": "IAMUser", "accountId": OTHER_ACCOUNT,
+      "arn": f"arn:aws:iam::{OTHER_ACCOUNT}:user/a"}, None, ""),
+    ({"type": "AWSService", "invokedBy": "lambda.amazonaws.com"}, ACCOUNT, ""),
+    ({"type": "AssumedRole", "userName": "deployer"}, ACCOUNT, ""),
+])
+def test_cross_account_is_empty_when_an_account_is_unknown(normalize, identity, recipient,
+                                                           expected):
+    record = cloudtrail(identity)
+    if recipient is None:
+        del record["recipientAccountId"]
+    assert normalize(record).cross_account == expected
+
+
+@pytest.mark.parametrize("key", ["sourceIPAddress", "sourceIpAddress", "SOURCEIPADDRESS"])
+def test_the_source_address_key_in_any_case(normalize, key):
+    record = cloudtrail(ADMIN, **{key: "198.51.100.9"})
+    assert normalize(record).src == "198.51.100.9"
+
+
+# Mutation survivors (build.py mutate aws): an ARN of any shape wins over the user name,
+# and the issuer's name alone marks an Identity Center role.
+def test_an_assumed_role_arn_of_another_shape_wins_over_the_user_name(normalize):
+    identity = {"type": "AssumedRole", "arn": f"arn:aws:iam::{ACCOUNT}:role/odd",
+                "userName": "other"}
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_type, result.principal_role) == (
+        f"arn:aws:iam::{ACCOUNT}:role/odd", "role", "")
+
+
+def test_the_issuers_name_alone_marks_an_identity_center_session(normalize):
+    identity = {"type": "AssumedRole", "accountId": ACCOUNT, "principalId": "AROAEXAMPLE:Ann",
+                "sessionContext": {"sessionIssuer": {"userName": "AWSReservedSSO_Admin_0123"}}}
+    result = normalize(cloudtrail(identity))
+    assert (result.principal, result.principal_type, result.principal_session) == (
+        "ann", "user", "Ann")

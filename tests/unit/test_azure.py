@@ -90,6 +90,9 @@ ACTIVITY_OPERATIONS = [
     ("MICROSOFT.KEYVAULT/VAULTS/KEYS/WRITE", "write"),
     ("MICROSOFT.KEYVAULT/VAULTS/READ", "describe"),
     ("MICROSOFT.KEYVAULT/VAULTS/DELETE", "delete"),
+    ("MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE", "permission"),
+    ("Microsoft.KeyVault/vaults/accessPolicies/write", "permission"),
+    ("MICROSOFT.KEYVAULT/VAULTS/WRITE", "write"),
 ]
 
 
@@ -341,7 +344,7 @@ def test_an_activity_upn_caller_has_no_session(normalize):
 
 
 @pytest.mark.parametrize("operation", [
-    "MICROSOFT.KEYVAULT/LOCATIONS/DELETEDVAULTS/PURGE/ACTION",
+    "MICROSOFT.KEYVAULT/LOCATIONS/OPERATIONRESULTS/READ",
     "MICROSOFT.KEYVAULT/VAULTS/SECRETS/UNKNOWNVERB/ACTION",
     "MICROSOFT.KEYVAULT/REGISTER/ACTION",
 ])
@@ -396,3 +399,233 @@ def test_no_store_without_a_vault_or_outside_key_vault(normalize, operation, res
     record["resourceId"] = resource_id
     result = normalize(record)
     assert (result.secret_store, result.vendor_account, result.secret) == (store, account, ())
+
+
+# -- permission: access policies and role assignments of a vault ---------------------------
+# Activity log records follow the "Azure Activity Log event schema" page: the
+# diagnostic-settings shape (storage account and Event Hubs) through activity(), the
+# REST API and export shape through activity_event_schema(). Resource logs follow the Key
+# Vault logging page (AuditEvent fields) with the access-policy change objects that Azure
+# Monitor's Key Vault tables show for VaultPatch (addedAccessPolicy_ObjectId_g,
+# removedAccessPolicy_Permissions_secrets_s, ...).
+ACCESS_POLICY_WRITES = ["MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE",
+                        "Microsoft.KeyVault/vaults/accessPolicies/write",
+                        "microsoft.keyvault/vaults/accesspolicies/write"]
+
+
+@pytest.mark.parametrize("suffix", ["", "/accessPolicies/add"])
+@pytest.mark.parametrize("operation", ACCESS_POLICY_WRITES)
+def test_an_access_policy_write_is_permission_on_the_vault(normalize, operation, suffix):
+    for record in (activity(operation, "Mallory@Contoso.com", resource_suffix=suffix),
+                   activity_event_schema(operation, caller="Mallory@Contoso.com",
+                                         resource_suffix=suffix)):
+        result = normalize(record)
+        assert (result.platform, result.vendor_product, result.secret_operation) == (
+            "Azure", "Azure Key Vault", "permission")
+        assert (result.secret, result.secret_store, result.principal, result.action) == (
+            (), "azure:secvault", "mallory@contoso.com", "success")
+
+
+@pytest.mark.parametrize("shape", ["root", "body.", "_raw"])
+def test_an_access_policy_write_in_every_delivered_shape(normalize_as, shape):
+    for record in (activity(ACCESS_POLICY_WRITES[0], "a@b.c", resource_suffix=""),
+                   activity_event_schema(ACCESS_POLICY_WRITES[1], resource_suffix="")):
+        result = normalize_as(record, shape)
+        assert (result.secret_operation, result.secret_store) == ("permission", "azure:secvault")
+
+
+def vault_change(operation="VaultPatch", changes=None):
+    """A VaultPut/VaultPatch AuditEvent; `changes` go into its properties."""
+    record = audit_event(operation, claims={URI_UPN: "Mallory@Contoso.com", URI_OID: "OID-M"},
+                         object_id="https://prodvault.vault.azure.net/")
+    record["properties"]["requestUri"] = (
+        "https://management.azure.com/subscriptions/0f0e/resourceGroups/rg/providers/"
+        "Microsoft.KeyVault/vaults/prodvault?api-version=2023-07-01")
+    record["properties"].update(changes or {})
+    return record
+
+
+ADDED = {"addedAccessPolicy": {"ObjectId": "OID-M", "TenantId": "T1",
+                               "Permissions": {"secrets": ["Get", "List"]}}}
+REMOVED = {"removedAccessPolicy": {"ObjectId": "OID-X", "TenantId": "T1",
+                                   "Permissions": {"secrets": ["Get"]}}}
+
+
+@pytest.mark.parametrize("shape", ["root", "body.", "_raw"])
+@pytest.mark.parametrize(("operation", "changes"), [
+    ("VaultPatch", ADDED), ("VaultPatch", REMOVED), ("VaultPut", ADDED),
+    ("VaultPatch", {"properties": ADDED}),  # under the vault's own properties
+    ("VaultPatch", {"addedAccessPolicy": {"objectId": "oid-m"}}),  # either key case
+])
+def test_a_vault_write_that_changes_access_policies_is_permission(normalize_as, operation,
+                                                                  changes, shape):
+    result = normalize_as(vault_change(operation, changes), shape)
+    assert (result.vendor_product, result.secret_operation, result.command) == (
+        "Azure Key Vault", "permission", operation)
+    assert (result.secret, result.secret_store, result.principal) == (
+        (), "azure:prodvault", "mallory@contoso.com")
+
+
+@pytest.mark.parametrize(("operation", "changes", "expected"), [
+    # The real VaultPatch shape of a settings change: sku, network rules, deployment flags.
+    ("VaultPatch", {"properties": {"sku": {"Family": "A", "Name": "Standard"},
+                                   "networkAcls": {"bypass": "AzureServices"},
+                                   "enabledForDeployment": True,
+                                   "enableRbacAuthorization": False}}, "write"),
+    ("VaultPut", {}, "write"),
+    ("VaultPatch", {"addedAccessPolicy": {}}, "write"),  # nothing was added
+    # Only a vault write changes access policies; other operations stay what they are.
+    ("VaultGet", ADDED, "describe"),
+    ("SecretGet", ADDED, "read"),
+])
+def test_vault_operations_without_an_access_policy_change(normalize, operation, changes,
+                                                          expected):
+    assert normalize(vault_change(operation, changes)).secret_operation == expected
+
+
+def role_assignment(scope, operation="MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
+                    schema=False):
+    resource = scope + "/providers/Microsoft.Authorization/roleAssignments/7a1b-44"
+    if schema:
+        record = activity_event_schema(operation, caller="Mallory@Contoso.com")
+        record["resourceProviderName"] = {"value": "Microsoft.Authorization"}
+        record["authorization"] = {"action": operation, "scope": resource}
+    else:
+        record = activity(operation, "Mallory@Contoso.com")
+    record["resourceId"] = resource
+    return record
+
+
+VAULT_SCOPE = "/subscriptions/abc/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/SecVault"
+
+
+@pytest.mark.parametrize("schema", [False, True])
+@pytest.mark.parametrize(("scope", "secrets"), [
+    (VAULT_SCOPE, ()),
+    (VAULT_SCOPE.upper(), ()),
+    (VAULT_SCOPE + "/secrets/db-pass", ("db-pass",)),
+    (VAULT_SCOPE + "/keys/signing", ("signing",)),
+])
+def test_a_role_assignment_scoped_to_a_vault_is_permission(normalize, scope, secrets, schema):
+    result = normalize(role_assignment(scope, schema=schema))
+    assert (result.vendor_product, result.secret_operation) == ("Azure Key Vault", "permission")
+    assert (result.secret, result.secret_store, result.principal) == (
+        secrets, "azure:secvault", "mallory@contoso.com")
+    assert result.command == "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"
+
+
+@pytest.mark.parametrize("shape", ["root", "body.", "_raw"])
+def test_a_role_assignment_on_a_vault_in_every_delivered_shape(normalize_as, shape):
+    for schema in (False, True):
+        result = normalize_as(role_assignment(VAULT_SCOPE, schema=schema), shape)
+        assert (result.secret_operation, result.secret_store) == ("permission", "azure:secvault")
+
+
+def test_the_event_schemas_authorization_scope_names_the_vault(normalize):
+    record = role_assignment(VAULT_SCOPE, "Microsoft.Authorization/roleAssignments/write",
+                             schema=True)
+    record["resourceId"] = ""
+    result = normalize(record)
+    assert (result.secret_operation, result.secret_store) == ("permission", "azure:secvault")
+
+
+# Near misses: role assignments on other scopes, other verbs, other providers' writes.
+@pytest.mark.parametrize(("scope", "operation"), [
+    ("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa",
+     "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"),
+    ("/subscriptions/abc/resourceGroups/rg", "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"),
+    ("/subscriptions/abc", "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"),
+    # A scope that merely contains a vault's path is not the vault.
+    ("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Web/sites/app/providers/"
+     "Microsoft.KeyVault/vaults/SecVault/x", "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"),
+    ("/subscriptions/abc/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/h",
+     "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE"),
+    (VAULT_SCOPE, "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE"),
+    (VAULT_SCOPE, "MICROSOFT.AUTHORIZATION/ROLEDEFINITIONS/WRITE"),
+    (VAULT_SCOPE, "MICROSOFT.AUTHORIZATION/POLICYASSIGNMENTS/WRITE"),
+    (VAULT_SCOPE, "MICROSOFT.AUTHORIZATION/LOCKS/WRITE"),
+])
+def test_other_authorization_changes_are_not_permission(normalize, scope, operation):
+    result = normalize(role_assignment(scope, operation))
+    assert (result.vendor_product, result.secret_operation, result.secret_store) == (
+        "Azure Authorization", "none", "")
+
+
+def test_a_role_assignment_id_alone_is_no_vault_scope(normalize):
+    record = role_assignment(VAULT_SCOPE)
+    record["resourceId"] = VAULT_SCOPE  # the vault itself, not an assignment on it
+    assert normalize(record).secret_operation == "none"
+
+
+# -- the second set of real logs: whole vaults, Managed HSMs, outcomes ---------------------
+
+@pytest.mark.parametrize(("operation", "resource_id"), [
+    ("MICROSOFT.KEYVAULT/VAULTS/DELETE", VAULT_SCOPE),
+    ("Microsoft.KeyVault/vaults/delete", VAULT_SCOPE),
+    ("MICROSOFT.KEYVAULT/LOCATIONS/DELETEDVAULTS/PURGE/ACTION",
+     "/subscriptions/abc/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/SecVault"),
+    ("Microsoft.KeyVault/locations/deletedVaults/purge/action",
+     "/SUBSCRIPTIONS/ABC/PROVIDERS/MICROSOFT.KEYVAULT/LOCATIONS/WESTEUROPE/DELETEDVAULTS/SECVAULT"),
+])
+@pytest.mark.parametrize("shape", ["root", "body.", "_raw"])
+def test_deleting_or_purging_a_whole_vault_is_delete_of_its_store(normalize_as, operation,
+                                                                  resource_id, shape):
+    for record in (activity(operation, "a@b.c"), activity_event_schema(operation)):
+        record["resourceId"] = resource_id
+        result = normalize_as(record, shape)
+        assert (result.vendor_product, result.secret_operation) == ("Azure Key Vault", "delete")
+        assert (result.secret, result.secret_store) == ((), "azure:secvault")
+
+
+@pytest.mark.parametrize("shape", ["root", "body.", "_raw"])
+def test_a_managed_hsm_get_describes_the_hsm(normalize_as, shape):
+    record = audit_event("HSMGet", object_id="https://contosomhsm.managedhsm.azure.net/")
+    record["resourceId"] = ("/SUBSCRIPTIONS/0F0E/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/"
+                            "MANAGEDHSMS/CONTOSOMHSM")
+    result = normalize_as(record, shape)
+    assert (result.vendor_product, result.secret_operation, result.command) == (
+        "Azure Key Vault", "describe", "HSMGet")
+    assert (result.secret, result.secret_store) == ((), "azure:contosomhsm")
+
+
+OUTCOMES = [
+    # The contract: only Failure/Failed (any case) or an HTTP status of 400 and up fail.
+    ("Success", "success"), ("Succeeded", "success"), ("Started", "success"),
+    ("Start", "success"), ("Accepted", "success"), ("Active", "success"),
+    ("Resolved", "success"), ("Canceled", "success"), ("", "success"),
+    ("Failure", "failure"), ("Failed", "failure"), ("FAILED", "failure"),
+    ("failure", "failure"),
+]
+
+
+@pytest.mark.parametrize(("status", "action"), OUTCOMES, ids=[o[0] or "empty" for o in OUTCOMES])
+def test_outcome_in_every_record_shape(normalize, status, action):
+    flat = activity("MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION", "a@b.c")
+    flat["resultType"] = status
+    assert normalize(flat).action == action
+    assert normalize(activity_event_schema("MICROSOFT.KEYVAULT/VAULTS/SECRETS/READ",
+                                           status=status)).action == action
+    assert normalize(audit_event(result_type=status, status=200)).action == action
+
+
+@pytest.mark.parametrize("shape", ["root", "body.", "_raw"])
+@pytest.mark.parametrize("key", ["callerIpAddress", "CallerIpAddress", "callerIPAddress"])
+def test_the_caller_address_key_in_any_case(normalize_as, key, shape):
+    record = audit_event()
+    del record["callerIpAddress"]
+    record[key] = "198.51.100.30"
+    assert normalize_as(record, shape).src == "198.51.100.30"
+
+
+# Mutation survivors (build.py mutate azure): the other operations of soft-deleted vaults
+# and of access policies are no secret operation.
+@pytest.mark.parametrize("operation", [
+    "MICROSOFT.KEYVAULT/LOCATIONS/DELETEDVAULTS/RECOVER/ACTION",
+    "MICROSOFT.KEYVAULT/DELETEDVAULTS/WRITE",
+    "MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/DELETE",
+    "MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/READ",
+])
+def test_other_deleted_vault_and_access_policy_operations_are_none(normalize, operation):
+    result = normalize(activity(operation, "a@b.c", resource_suffix=""))
+    assert (result.vendor_product, result.secret_operation, result.object_category) == (
+        "Azure Key Vault", "none", "")

@@ -103,3 +103,14 @@ def test_lone_carriage_returns_pass_through_quoted(processor):
     reply_text, count = processor.process(text)
     assert count == 1 and rows(reply_text)[0]["a"] == "x\ry"
     assert '"x\ry"' in reply_text
+
+
+def test_a_key_spelled_two_ways_in_one_chunk_keeps_each_records_value(processor):
+    """One chunk, two spellings (CloudTrail wrote aRN for arn): each column is filled
+    for one record only, and neither record loses its value to the other's empty cell."""
+    records = [{**AWS_ROW, "_chunked_idx": "0"},
+               {**{k: v for k, v in AWS_ROW.items() if k != "userIdentity.arn"},
+                "userIdentity.aRN": "arn:aws:iam::1:user/b", "_chunked_idx": "1"}]
+    text, _ = processor.process(body(records))
+    assert [r["principal"] for r in rows(text)] == ["arn:aws:iam::1:user/a",
+                                                    "arn:aws:iam::1:user/b"]

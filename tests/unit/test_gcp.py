@@ -25,7 +25,8 @@ METHODS = [
     ("GetSecret", "describe"), ("GetSecretVersion", "describe"), ("GetIamPolicy", "describe"),
     ("CreateSecret", "write"), ("AddSecretVersion", "write"), ("UpdateSecret", "write"),
     ("EnableSecretVersion", "write"), ("DisableSecretVersion", "write"),
-    ("SetIamPolicy", "write"), ("DeleteSecret", "delete"), ("DestroySecretVersion", "delete"),
+    ("SetIamPolicy", "permission"), ("DeleteSecret", "delete"),
+    ("DestroySecretVersion", "delete"),
     ("TestIamPermissions", "none"),
 ]
 
@@ -190,3 +191,110 @@ def test_other_services_name_no_secret(normalize):
     result = normalize(record)
     assert (result.vendor_product, result.secret, result.secret_store) == (
         "Google Compute Engine", (), "")
+
+
+# -- permission: SetIamPolicy on a secret --------------------------------------------------
+# Entries follow the LogEntry and AuditLog reference of Cloud Audit Logs (authorizationInfo
+# with resource, permission and granted; request and response as their @type) and the
+# Secret Manager audit logging page (SetIamPolicy is an Admin Activity entry, checked by
+# the permission secretmanager.secrets.setIamPolicy).
+SET_POLICY_REQUEST = {
+    "@type": "type.googleapis.com/google.iam.v1.SetIamPolicyRequest",
+    "resource": "projects/prod-1/secrets/db-password",
+    "policy": {"bindings": [{"role": "roles/secretmanager.secretAccessor",
+                             "members": ["user:mallory@example.com"]}]},
+}
+
+
+def set_iam_policy(version="v1", granted=True, **payload):
+    entry = audit_entry(f"google.cloud.secretmanager.{version}.SecretManagerService.SetIamPolicy",
+                        email="Mallory@Example.com",
+                        resource="projects/prod-1/secrets/db-password",
+                        request=SET_POLICY_REQUEST,
+                        authorizationInfo=[{"resource": "projects/prod-1/secrets/db-password",
+                                            "permission": "secretmanager.secrets.setIamPolicy",
+                                            "granted": granted}], **payload)
+    entry["logName"] = "projects/prod-1/logs/cloudaudit.googleapis.com%2Factivity"
+    return entry
+
+
+@pytest.mark.parametrize("shape", ["root", "data.", "_raw"])
+@pytest.mark.parametrize("version", ["v1", "v1beta1", "v1beta2"])
+def test_set_iam_policy_on_a_secret_is_permission(normalize_as, version, shape):
+    result = normalize_as(set_iam_policy(version), shape)
+    assert (result.platform, result.vendor_product, result.secret_operation) == (
+        "GCP", "Google Cloud Secret Manager", "permission")
+    assert (result.secret, result.secret_store, result.principal, result.action) == (
+        ("db-password",), "gcp:prod-1", "mallory@example.com", "success")
+    assert (result.src, result.object_category) == ("203.0.113.9", "secret")
+
+
+def test_the_iam_request_names_the_secret_when_the_resource_name_is_absent(normalize):
+    entry = set_iam_policy()
+    del entry["protoPayload"]["resourceName"]
+    del entry["resource"]
+    result = normalize(entry)
+    assert (result.secret_operation, result.secret, result.secret_store) == (
+        "permission", ("db-password",), "gcp:prod-1")
+
+
+def test_set_iam_policy_logged_under_the_iam_interface_of_secret_manager(normalize):
+    entry = set_iam_policy()
+    entry["protoPayload"]["methodName"] = "google.iam.v1.IAMPolicy.SetIamPolicy"
+    assert normalize(entry).secret_operation == "permission"
+
+
+# Near misses: SetIamPolicy of other services (a project, a bucket, a key, a service
+# account) is no secret operation.
+@pytest.mark.parametrize(("service", "method", "resource"), [
+    ("cloudresourcemanager.googleapis.com", "SetIamPolicy", "projects/prod-1"),
+    ("storage.googleapis.com", "storage.setIamPermissions", "projects/_/buckets/prod-backups"),
+    ("cloudkms.googleapis.com", "SetIamPolicy",
+     "projects/prod-1/locations/global/keyRings/r/cryptoKeys/k"),
+    ("iam.googleapis.com", "google.iam.admin.v1.SetIAMPolicy",
+     "projects/-/serviceAccounts/ci@prod-1.iam.gserviceaccount.com"),
+    ("pubsub.googleapis.com", "google.iam.v1.IAMPolicy.SetIamPolicy",
+     "projects/prod-1/topics/secrets"),
+])
+def test_set_iam_policy_of_other_services_is_not_permission(normalize, service, method,
+                                                            resource):
+    entry = set_iam_policy()
+    entry["protoPayload"].update(serviceName=service, methodName=method, resourceName=resource)
+    entry["protoPayload"]["request"] = {**SET_POLICY_REQUEST, "resource": resource}
+    result = normalize(entry)
+    assert (result.secret_operation, result.secret, result.secret_store) == ("none", (), "")
+
+
+# -- the second set of real logs: outcome and source ---------------------------------------
+
+@pytest.mark.parametrize(("authorization", "status", "action"), [
+    ([{"permission": "secretmanager.versions.access", "granted": False}], None, "failure"),
+    ([{"permission": "a", "granted": True}, {"permission": "b", "granted": False}], None,
+     "failure"),
+    ([{"permission": "a", "granted": True}], None, "success"),
+    ([{"permission": "a", "granted": True}], {"code": 0}, "success"),
+    ([{"permission": "a"}], None, "success"),  # no verdict written: nothing denied
+    ([{"permission": "a", "granted": True}], {"code": 7}, "failure"),
+])
+@pytest.mark.parametrize("shape", ["root", "data.", "_raw"])
+def test_a_permission_check_that_was_not_granted_is_a_failure(normalize_as, authorization,
+                                                              status, action, shape):
+    extra = {"status": status} if status is not None else {}
+    entry = audit_entry(authorizationInfo=authorization, **extra)
+    assert normalize_as(entry, shape).action == action
+
+
+@pytest.mark.parametrize("shape", ["root", "data.", "_raw"])
+@pytest.mark.parametrize("key", ["callerIp", "callerIP", "CallerIP"])
+def test_the_caller_address_key_in_any_case(normalize_as, key, shape):
+    entry = audit_entry()
+    entry["protoPayload"]["requestMetadata"] = {key: "198.51.100.20"}
+    assert normalize_as(entry, shape).src == "198.51.100.20"
+
+
+def test_a_persons_address_never_names_a_project(normalize):
+    """Mutation survivor (build.py mutate gcp): only subjects (principal://...) are searched
+    for a project; an e-mail address may hold a "/projects/<p>/" of its own."""
+    record = audit_entry(email="ops/projects/123/x@example.com")
+    result = normalize(record)
+    assert (result.principal_type, result.principal_account) == ("user", "")

@@ -41,7 +41,15 @@ TELLING = ["", "*", "$", "$$;$", "\n", "\x00", '"', ",", "root", "read", "list",
            "google.cloud.secretmanager.v1.SecretManagerService.AccessSecretVersion",
            "SecretGet", "SecretList", "MICROSOFT.KEYVAULT/VAULTS/SECRETS/GETSECRET/ACTION",
            "https://v.vault.azure.net/secrets/x/1", "/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/V",
-           "secret/data/a/b", "sys/x", "kv", "403", "7", "0"]
+           "secret/data/a/b", "sys/x", "kv", "403", "7", "0",
+           # values that make a permission change, a credential read or a vault delete
+           "PutResourcePolicy", "SetIamPolicy", "VaultPatch", "HSMGet", "false", "Failed",
+           "MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE",
+           "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
+           "MICROSOFT.KEYVAULT/LOCATIONS/DELETEDVAULTS/PURGE/ACTION",
+           "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v/providers/"
+           "Microsoft.Authorization/roleAssignments/a",
+           "sys/policies/acl/p", "sys/policy/p", "pki/issue/r", "database/creds/r", "pki"]
 leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
                    st.text(max_size=30), st.sampled_from(TELLING))
 any_json = st.recursive(leaves, lambda inner: st.one_of(
@@ -64,6 +72,7 @@ TEMPLATES = {
     "AWS": {"eventSource": "secretsmanager.amazonaws.com", "eventName": "GetSecretValue",
             "eventType": "AwsApiCall", "awsRegion": "us-east-1", "recipientAccountId": "1",
             "errorCode": "AccessDenied", "sourceIPAddress": "1.2.3.4", "userAgent": "ua",
+            "sourceIpAddress": "1.2.3.4",
             "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/r/s",
                              "accountId": "1", "principalId": "A:s", "userName": "u",
                              "invokedBy": "lambda.amazonaws.com",
@@ -81,7 +90,9 @@ TEMPLATES = {
                                "serviceAccountDelegationInfo": [
                                    {"firstPartyPrincipal": {"principalEmail": "b@c.d"}}]},
         "resourceName": "projects/p/secrets/s", "request": {"name": "n", "parent": "p"},
-        "status": {"code": 7}, "requestMetadata": {"callerIp": "1.2.3.4"}},
+        "status": {"code": 7}, "requestMetadata": {"callerIp": "1.2.3.4", "callerIP": "5.6.7.8"},
+        "authorizationInfo": [{"permission": "secretmanager.secrets.setIamPolicy",
+                               "granted": False}]},
         "resource": {"labels": {"project_id": "p", "location": "l"}},
         "logName": "projects/p/logs/x"},
     "Azure": {"operationName": "SecretGet", "category": "AuditEvent", "resultType": "Success",
@@ -89,8 +100,13 @@ TEMPLATES = {
               "callerIpAddress": "1.2.3.4", "caller": "a@b.c", "tenantId": "t",
               "identity": {"claim": {"upn": "u@x.y", "oid": "o", "appid": "a"},
                            "claims": {"appid": "a"}},
+              "authorization": {"scope": "/subscriptions/s/resourceGroups/g/providers/"
+                                         "Microsoft.KeyVault/vaults/v/providers/"
+                                         "Microsoft.Authorization/roleAssignments/a"},
               "properties": {"id": "https://v.vault.azure.net/secrets/s",
-                             "httpStatusCode": 403, "requestUri": "https://v.x/secrets/s"}},
+                             "httpStatusCode": 403, "requestUri": "https://v.x/secrets/s",
+                             "addedAccessPolicy": {"ObjectId": "o"},
+                             "properties": {"removedAccessPolicy": {"objectId": "o"}}}},
     "Vault": {"type": "response", "error": "permission denied",
               "auth": {"display_name": "approle", "entity_id": "e", "policies": ["root"],
                        "token_policies": ["default"], "token_type": "service"},
@@ -112,7 +128,7 @@ def assert_documented(result) -> None:
     assert result.secret_operation in SECRET_OPERATIONS
     assert result.action in (ACTIONS if result.platform != "Unknown" else ("",))
     assert result.account_type in (ACCOUNT_TYPES if result.principal else ("",))
-    assert result.cross_account in (("true", "false") if result.platform == "AWS" else ("",))
+    assert result.cross_account in (("true", "false", "") if result.platform == "AWS" else ("",))
     assert result.object_category == ("secret" if result.secret_operation != "none" else "")
     assert (result.user, result.user_type, result.object, result.status) == (
         result.principal, result.account_type, result.secret, result.action)

@@ -32,7 +32,7 @@ OPERATIONS = [
     ("secret/metadata/apps/web/db", "read", "response", "kv", "list", ("apps/web/db",),
      "vault:secret"),
     ("kv1/team/token", "read", "response", "kv", "read", ("team/token",), "vault:kv1"),
-    ("database/creds/readonly", "read", "response", "database", "read", ("creds/readonly",),
+    ("database/creds/readonly", "read", "response", "database", "read", ("readonly",),
      "vault:database"),
     ("secret/data/apps/web/db", "create", "response", "kv", "write", ("apps/web/db",),
      "vault:secret"),
@@ -80,7 +80,7 @@ def test_vault_api_paths_are_none_whatever_the_mount_point(normalize, path, verb
     ("auth-kv/app", "auth-kv/", "kv", ("app",), "vault:auth-kv", "read"),
     ("secret/data/apps/db", "secret/", "", ("apps/db",), "vault:secret", "read"),
     ("secret/metadata/apps/db", "secret/", "kv", ("apps/db",), "vault:secret", "list"),
-    ("pki/issue/web", "pki/", "pki", ("issue/web",), "vault:pki", "read"),
+    ("pki/issue/web", "pki/", "pki", ("web",), "vault:pki", "read"),
     ("kv2/data/app", "other/", "kv", ("app",), "vault:kv2", "read"),
     ("", "", "kv", (), "", "none"),
 ])
@@ -209,6 +209,8 @@ def test_no_display_name_and_no_entity_is_no_principal(normalize):
     ("database/data/x", "", "database", ("data/x",), "vault:database"),
     ("secret/data/apps/boX", "", "kv", ("apps/boX",), "vault:secret"),
     ("secret/data/apps/dir/", "", "kv", ("apps/dir",), "vault:secret"),
+    ("kv1/boX", "", "kv", ("boX",), "vault:kv1"),
+    ("kv1/dir/", "", "kv", ("dir",), "vault:kv1"),
 ])
 def test_paths_are_split_at_slashes_only(normalize, path, mount_point, mount_type, secret, store):
     result = normalize(audit(path, mount_type=mount_type, mount_point=mount_point))
@@ -221,3 +223,143 @@ def test_namespace_path_and_user_agent(normalize):
     record["request"]["headers"] = {"user-agent": ["vault-cli/1.15"]}
     result = normalize(record)
     assert (result.principal_account, result.user_agent) == ("X-team", "vault-cli/1.15")
+
+
+# -- permission: ACL policy writes ---------------------------------------------------------
+# Entries follow the Vault audit device page (request: operation, mount_type, mount_point,
+# path, data HMAC'd, remote_address) for the ACL policy endpoints of the sys/policy and
+# sys/policies/acl API pages (create or update the named policy).
+def policy_write(path="sys/policies/acl/app-admin", operation="update", kind="response"):
+    entry = audit(path, operation, kind, display="oidc-mallory", mount_type="system",
+                  mount_point="sys/")
+    entry["request"]["data"] = {"policy": "hmac-sha256:5f0c"}
+    return entry
+
+
+@pytest.mark.parametrize("shape", ["root", "_raw"])
+@pytest.mark.parametrize("path", ["sys/policies/acl/app-admin", "sys/policy/app-admin",
+                                  "/sys/policy/app-admin", "sys/policy/X"])
+@pytest.mark.parametrize("operation", ["create", "update"])
+def test_an_acl_policy_write_is_permission_on_vault_sys(normalize_as, path, operation, shape):
+    result = normalize_as(policy_write(path, operation), shape)
+    assert (result.platform, result.secret_operation, result.secret_store) == (
+        "Vault", "permission", "vault:sys")
+    assert (result.secret, result.principal, result.command, result.object_category) == (
+        (), "oidc-mallory", operation, "secret")
+
+
+def test_the_request_line_of_a_policy_write_does_not_count_twice(normalize):
+    result = normalize(policy_write(kind="request"))
+    assert (result.secret_operation, result.secret_store) == ("none", "vault:sys")
+
+
+# Near misses: other verbs on policies, other policy kinds, other sys/ writes.
+@pytest.mark.parametrize(("path", "operation"), [
+    ("sys/policies/acl/app-admin", "delete"),
+    ("sys/policies/acl/app-admin", "read"),
+    ("sys/policies/acl", "list"),
+    ("sys/policies/acl/", "update"),
+    ("sys/policy", "update"),
+    ("sys/policy/", "update"),
+    ("sys/policy//", "update"),  # no name, however many slashes
+    ("sys/policies/password/strong", "update"),
+    ("sys/policies/egp/business-hours", "update"),
+    ("sys/policies/rgp/team", "update"),
+    ("sys/mounts/newkv", "update"),
+    ("sys/auth/userpass", "update"),
+    ("sys/capabilities-self", "update"),
+])
+def test_other_sys_calls_are_not_permission(normalize, path, operation):
+    result = normalize(policy_write(path, operation))
+    assert (result.secret_operation, result.secret, result.secret_store) == ("none", (), "")
+
+
+# -- the second set of real logs: calls that hand out a credential -------------------------
+CREDENTIALS = [
+    # (path, operation, mount_type, secret, store)
+    ("database/creds/readonly", "read", "database", "readonly", "vault:database"),
+    ("aws/creds/deploy", "read", "aws", "deploy", "vault:aws"),
+    ("aws/creds/deploy", "update", "aws", "deploy", "vault:aws"),
+    ("aws/sts/deploy", "update", "aws", "deploy", "vault:aws"),
+    ("aws/sts/deploy", "read", "", "deploy", "vault:aws"),
+    ("aws-prod/sts/deploy", "update", "aws", "deploy", "vault:aws-prod"),
+    ("internal-ca/issue/internal-server", "update", "pki", "internal-server",
+     "vault:internal-ca"),
+    ("pki_int/sign/web", "update", "pki", "web", "vault:pki_int"),
+    ("pki/issue/web", "create", "", "web", "vault:pki"),
+    ("ssh/sign/ops", "update", "ssh", "ops", "vault:ssh"),
+    ("ssh/creds/otp", "update", "ssh", "otp", "vault:ssh"),
+    ("rabbitmq/creds/app/", "read", "rabbitmq", "app", "vault:rabbitmq"),
+    ("database/creds/readonly", "read", "", "readonly", "vault:database"),
+]
+
+
+@pytest.mark.parametrize("shape", ["root", "_raw"])
+@pytest.mark.parametrize(("path", "operation", "mount_type", "secret", "store"), CREDENTIALS,
+                         ids=[f"{c[1]}-{c[0]}-{c[2] or 'untyped'}" for c in CREDENTIALS])
+def test_a_call_that_hands_out_a_credential_is_a_read_of_the_role(
+        normalize_as, path, operation, mount_type, secret, store, shape):
+    result = normalize_as(audit(path, operation, mount_type=mount_type), shape)
+    assert (result.secret_operation, result.secret, result.secret_store) == (
+        "read", (secret,), store)
+
+
+def test_the_request_line_of_a_credential_names_the_role_without_counting(normalize):
+    result = normalize(audit("database/creds/readonly", "read", "request",
+                             mount_type="database"))
+    assert (result.secret_operation, result.secret) == ("none", ("readonly",))
+
+
+# Near misses: the same words where they hand out nothing.
+@pytest.mark.parametrize(("path", "operation", "mount_type", "expected", "secret"), [
+    ("transit/sign/my-key", "update", "transit", "write", "sign/my-key"),  # signs data
+    ("secret/creds/db", "read", "kv", "read", "creds/db"),  # a KV v1 folder named creds
+    ("secret/data/creds/db", "read", "kv", "read", "creds/db"),
+    ("kv/sts/deploy", "read", "kv", "read", "sts/deploy"),
+    ("database/sts/x", "read", "database", "read", "sts/x"),
+    ("pki/issue/", "update", "pki", "write", "issue"),  # no role named
+    ("database/roles/readonly", "update", "database", "write", "roles/readonly"),
+    ("database/creds/readonly", "delete", "database", "delete", "readonly"),
+    ("database/creds/readonly", "help", "database", "none", "readonly"),
+])
+def test_credential_words_where_they_hand_out_nothing(normalize, path, operation, mount_type,
+                                                      expected, secret):
+    result = normalize(audit(path, operation, mount_type=mount_type))
+    assert (result.secret_operation, result.secret) == (expected, (secret,))
+
+
+# -- the second set of real logs: Vault's own API and listings -----------------------------
+
+@pytest.mark.parametrize(("path", "operation", "mount_type"), [
+    ("auth/userpass/login/bob", "update", "userpass"),
+    ("auth/approle/login", "update", "approle"),
+    ("auth/userpass/users/bob", "create", "userpass"),
+    ("auth/approle/role/web/secret-id", "update", "approle"),
+    ("auth/token/create", "update", "token"),
+    ("auth/token/revoke-self", "update", "token"),
+    ("identity/entity", "update", "identity"),
+    ("identity/entity/id/e-1", "delete", "identity"),
+    ("sys/mounts/newkv", "create", "system"),
+    ("sys/policies/acl/app-admin", "delete", "system"),
+    ("sys/leases/revoke", "update", "system"),
+])
+def test_writes_to_vaults_own_api_are_none(normalize, path, operation, mount_type):
+    result = normalize(audit(path, operation, mount_type=mount_type))
+    assert (result.secret_operation, result.secret, result.secret_store) == ("none", (), "")
+
+
+@pytest.mark.parametrize("shape", ["root", "_raw"])
+@pytest.mark.parametrize(("path", "mount_type", "secret", "store"), [
+    ("secret/metadata/apps/", "kv", ("apps",), "vault:secret"),
+    ("secret/metadata/apps/web/", "kv", ("apps/web",), "vault:secret"),
+    ("secret/metadata/", "kv", (), "vault:secret"),  # the mount's root names no secret
+    ("secret/metadata", "kv", (), "vault:secret"),
+    ("kv1/team/", "kv", ("team",), "vault:kv1"),
+    ("kv1/", "kv", (), "vault:kv1"),
+    ("database/roles/", "database", ("roles",), "vault:database"),
+])
+def test_a_listing_names_the_folder_without_its_trailing_slash(normalize_as, path, mount_type,
+                                                               secret, store, shape):
+    result = normalize_as(audit(path, "list", mount_type=mount_type), shape)
+    assert (result.secret_operation, result.secret, result.secret_store) == (
+        "list", secret, store)
