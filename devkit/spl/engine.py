@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from . import times
-from .commands import PARSERS, Command, RunContext, Search, parse_search
+from .catalog import PARSERS
+from .commands import Command, RunContext
 from .conf import AppConf
 from .errors import SplError, SplUnsupported
 from .evalexpr import Context, evaluate_constant
 from .external import CommandRunner
+from .filtering import Search, parse_search
 from .lexer import split_pipeline
 from .lookups import Lookups
 from .macros import MacroExpander
@@ -116,7 +118,7 @@ class Engine:
         """Run `spl` over `events` as of `now` (the dispatch time) in [earliest, latest)."""
         now = time.time() if now is None else float(now)
         pipeline = self.parse(spl, name)
-        context = RunContext(self, name, now, earliest, latest, self.tz)
+        context = self._context(name, now, earliest, latest)
         rows: List[dict] = []
         if not pipeline.generating:
             bounded = earliest is not None or latest is not None
@@ -154,9 +156,14 @@ class Engine:
 
     def write_lookup(self, name: str, rows: Sequence[dict]) -> None:
         """Replace a lookup's rows, as `| outputlookup name` would (for seeding)."""
-        command = PARSERS["outputlookup"](name, 0, 0, "seed", self)
-        context = RunContext(self, "seed", time.time(), None, None, self.tz)
+        command = PARSERS["outputlookup"](name, 0, 0, "seed", self.lookups)
+        context = self._context("seed", time.time(), None, None)
         command.run([_normalize_event(r) for r in rows], context)
+
+    def _context(self, name: str, now: float, earliest: Optional[float],
+                 latest: Optional[float]) -> RunContext:
+        return RunContext(name, now, earliest, latest, self.tz, self.lookups,
+                          self.command_runner)
 
     # -- parsing -----------------------------------------------------------------------
 
@@ -174,7 +181,7 @@ class Engine:
             match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(\s+|\Z)", text)
             word = match.group(1).lower() if match else ""
             if number == 0 and not leading_pipe and word != "search":
-                commands.append(parse_search(text, position, position, name, self))
+                commands.append(parse_search(text, position, position, name, self.lookups))
                 continue
             if not word:
                 raise SplError(f"expected a command, found '{text[:20]}'", search=name,
@@ -184,7 +191,7 @@ class Engine:
                 raise SplUnsupported(f"unsupported command '{match.group(1)}'", search=name,
                                      position=position)
             rest_offset = position + match.end()
-            command = parser(text[match.end():], rest_offset, position, name, self)
+            command = parser(text[match.end():], rest_offset, position, name, self.lookups)
             if command.generating and number > 0:
                 raise SplError(f"{word} must be the first command of a search",
                                search=name, position=position)
