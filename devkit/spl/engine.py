@@ -10,8 +10,9 @@ a command starts with an implicit `search`; one that starts with `|` must start 
 generating command (`inputlookup`, `makeresults`) or `search`. The time range
 [earliest, latest) limits the events by `_time` before the first command. Every command
 is parsed before anything runs, so SPL the engine does not implement is refused with
-SplUnsupported (naming the command or function, the search and the position in the
-expanded search) and never skipped.
+SplUnsupported and never skipped. Every error names the search and the command or
+function, and is placed in the text the user wrote: the position in the search as
+written, or in the definition of the macro the text comes from (see errors.py).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import times
-from .catalog import PARSERS
+from .catalog import PARSERS, unknown_command
 from .commands import Command, RunContext
 from .conf import AppConf
 from .errors import SplError, SplUnsupported
@@ -34,7 +35,7 @@ from .external import CommandRunner
 from .filtering import Search, parse_search
 from .lexer import split_pipeline
 from .lookups import Lookups
-from .macros import MacroExpander
+from .macros import Expansion, MacroExpander
 from .values import to_number
 
 
@@ -51,9 +52,25 @@ class Results(list):
 
 @dataclass
 class Pipeline:
-    expanded: str
+    expansion: Expansion  # the expanded search and its map back to the written texts
     commands: List[Command]
     generating: bool  # the first command makes its own results (events are not read)
+
+    @property
+    def expanded(self) -> str:
+        return self.expansion.text
+
+    def place(self, error: SplError) -> SplError:
+        """`error` with its position moved from the expanded search into the text the
+        user wrote (the search, or a macro's definition)."""
+        return place(error, self.expansion)
+
+
+def place(error: SplError, expansion: Expansion) -> SplError:
+    if error.in_source or error.position is None:
+        return error
+    macro, offset = expansion.locate(error.position)
+    return error.placed(macro, offset)
 
 
 def _normalize_event(event: dict) -> dict:
@@ -134,7 +151,7 @@ class Engine:
             try:
                 rows = command.run(rows, context)
             except SplError as error:
-                raise error.located(name, command.position) from None
+                raise pipeline.place(error.located(name, command.position)) from None
             if context.columns is before and not command.keeps_columns:
                 context.columns = None
         columns = context.columns
@@ -171,7 +188,14 @@ class Engine:
         return evaluate_constant(expression, Context(now=time.time(), tz=self.tz))
 
     def _parse(self, spl: str, name: str) -> Pipeline:
-        expanded = self.expand(spl, name)
+        expansion = self._macros.expansion(spl, name)  # its errors are placed already
+        try:
+            commands, generating = self._parse_expanded(expansion.text, name)
+        except SplError as error:
+            raise place(error.located(name), expansion) from None
+        return Pipeline(expansion, commands, generating)
+
+    def _parse_expanded(self, expanded: str, name: str) -> Tuple[List[Command], bool]:
         pieces = split_pipeline(expanded, name)
         leading_pipe = len(pieces) > 1 and pieces[0][0] == ""
         if leading_pipe:
@@ -188,7 +212,7 @@ class Engine:
                                position=position)
             parser = PARSERS.get(word)
             if parser is None:
-                raise SplUnsupported(f"unsupported command '{match.group(1)}'", search=name,
+                raise SplUnsupported(unknown_command(match.group(1)), search=name,
                                      position=position)
             rest_offset = position + match.end()
             command = parser(text[match.end():], rest_offset, position, name, self.lookups)
@@ -201,4 +225,4 @@ class Engine:
                 first, Search):
             raise SplError(f"a search starting with '|' must start with a generating "
                            f"command, not '{first.name}'", search=name, position=first.position)
-        return Pipeline(expanded, commands, bool(first and first.generating))
+        return commands, bool(first and first.generating)
