@@ -17,15 +17,17 @@ from . import (
     filtering,
     generating,
     lookup_commands,
+    reporting,
     shaping,
+    spath,
     statistics,
     streaming,
     timebins,
 )
 from .commands import Parser
 
-FAMILIES = (filtering, streaming, statistics, timebins, shaping, lookup_commands,
-            generating)
+FAMILIES = (filtering, streaming, spath, statistics, reporting, timebins, shaping,
+            lookup_commands, generating)
 
 PARSERS: Dict[str, Parser] = {}
 for _family in FAMILIES:

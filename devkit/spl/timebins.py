@@ -1,182 +1,226 @@
-"""Commands that put time into bins: `bin` (alias `bucket`) and `timechart`, with the
-span a timechart chooses when none is given. Each follows its Search Reference page."""
+"""Commands that put time into bins: `bin` (alias `bucket`) and `timechart`, and the
+span a timechart chooses when none is given. Each follows its Search Reference page.
+
+Spans are `<n><unit>` with the units of times.py; `q` and `y` bin as 3 and 12 months
+(quarters and years start in January, as month bins count from January 1970). Week
+spans and subsecond spans are refused: the pages do not say where a week bin starts.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Dict, List, Optional, Tuple
 
 from . import times
-from .aggregates import compute, parse_aggregations
+from .aggregates import Aggregation, compute, parse_aggregations
 from .commands import (
     Command,
     Parser,
     bool_option,
     field_names,
     int_option,
+    refuse_options,
     registrar,
     split_by,
     take_options,
 )
 from .errors import SplError, SplUnsupported
 from .lexer import tokenize
-from .values import format_number, to_number, to_text, values_of
+from .series import (
+    SERIES_OPTION_NAMES,
+    SeriesOptions,
+    parse_series_options,
+    series_of,
+    tabulate,
+)
+from .values import format_number, to_number, values_of
 
 PARSERS: Dict[str, Parser] = {}
 command = registrar(PARSERS)
 
+Span = Tuple[int, str]  # (count, unit) with unit s, m, h, d or mon
 
-# -- timechart ------------------------------------------------------------------------
 
-AUTO_SPANS = (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 86400, 604800)
+def parse_bin_span(text: str, command_name: str, search: Optional[str],
+                   position: int) -> Span:
+    """A bin span (`30m`, `1h`, `1d`, `1mon`, `1q`...) as (count, unit)."""
+    if re.fullmatch(r"\s*\d+\s*(us|ms|cs|ds|w|wk|wks|week|weeks)\s*", text, re.IGNORECASE):
+        raise SplUnsupported(f"unsupported {command_name} span {text!r} (week and "
+                             f"subsecond bins)", search=search, position=position)
+    try:
+        count, unit = times.parse_span(text)
+    except SplError as error:
+        raise SplError(f"{command_name}: {error.detail}", search=search,
+                       position=position) from None
+    if unit in ("q", "y"):
+        return count * (3 if unit == "q" else 12), "mon"
+    return count, unit
+
+
+def next_bin(moment: float, span: Span, tz) -> float:
+    """The start of the bin after the one starting at `moment`."""
+    count, unit = span
+    if unit in times.SECONDS:
+        return moment + count * times.SECONDS[unit]
+    # Calendar bins: step past the bin's end (a day may be 23 or 25 hours), then snap.
+    step = 86400 * count + 7200 if unit == "d" else 32 * 86400 * count
+    return times.bucket(moment + step, count, unit, tz)
+
+
+# The span thresholds of the timechart page's "Spans used when minspan is specified"
+# (the default spans of its table for the time range picker follow from them and
+# bins=100): the last, 30 days, is a calendar month bin ("Previous year: 1 month").
+SPAN_THRESHOLDS = ((1, (1, "s")), (5, (5, "s")), (10, (10, "s")), (30, (30, "s")),
+                   (60, (1, "m")), (300, (5, "m")), (600, (10, "m")), (1800, (30, "m")),
+                   (3600, (1, "h")), (86400, (1, "d")), (2592000, (1, "mon")))
+
+
+def automatic_span(length: float, bins: int = 100, minspan: float = 0.0) -> Span:
+    """The smallest threshold span of at least `minspan` that cuts `length` seconds into
+    at most `bins` bins; the largest (a month) when none does."""
+    for seconds, span in SPAN_THRESHOLDS:
+        if seconds >= minspan and length / seconds <= bins:
+            return span
+    return SPAN_THRESHOLDS[-1][1]
 
 
 class Timechart(Command):
-    """timechart: Search Reference "timechart": one row per time bin (`_time`), one column
-    per aggregation or, with `by`, per value of the by field (the top `limit` (10) by
-    total, the rest in `OTHER`; results without the field in `NULL`). Bins cover the
-    search's time range (else the results' span); with no `span` it is the smallest of
-    1s 5s 10s 30s 1m 5m 10m 30m 1h 1d 1w giving at most 100 bins. Empty cells of
-    `count` are 0. Series columns are in lexical order, then NULL, then OTHER."""
+    """timechart: Search Reference "timechart": one row per time bin (`_time`), one
+    column per aggregation or, with `BY <field>`, per series of that field (see
+    series.py: `limit` ranks series by the sum of their cells, `useother`, `usenull`,
+    `nullstr`, `otherstr`, `dedup_splitvals`).
+
+    The bins cover the search's time range (`fixedrange=true`, the default; without a
+    range, or with `fixedrange=false`, the span of the results). Without `span`, the
+    span is the smallest of 1s 5s 10s 30s 1m 5m 10m 30m 1h 1d 1mon that is at least
+    `minspan` and gives at most `bins` (100) bins. `cont=false` leaves out bins with
+    no results; `partial=false` leaves out a first or last bin that reaches outside the
+    search's time range. Empty `count` and `dc` cells are 0.
+    """
 
     name = "timechart"
 
-    def __init__(self, position, aggregations, by, span, limit, useother, usenull):
+    def __init__(self, position, aggregations: List[Aggregation], by: Optional[str],
+                 span: Optional[Span], bins: int, minspan: float, series: SeriesOptions,
+                 cont: bool, partial: bool, fixedrange: bool):
         super().__init__(position)
         self.aggregations = aggregations
         self.by = by
         self.span = span
-        self.limit = limit
-        self.useother = useother
-        self.usenull = usenull
+        self.bins = bins
+        self.minspan = minspan
+        self.series = series
+        self.cont = cont
+        self.partial = partial
+        self.fixedrange = fixedrange
 
     def run(self, rows, context):
         timed = [(t, r) for r in rows for t in [to_number(r.get("_time"))] if t is not None]
-        bins = self._bins(timed, context)
-        if bins is None:
-            return []
+        binned = self._bins(timed, context)
+        if not self.cont:
+            binned = {moment: members for moment, members in binned.items() if members}
+        moments = sorted(binned)
         if not self.by:
             context.columns = ["_time", *(a.name for a in self.aggregations)]
-            return [self._cells({"_time": moment}, [(a.name, a, members)
-                                                    for a in self.aggregations])
-                    for moment, members in sorted(bins.items())]
-        series = self._series(timed)
-        columns = sorted(n for n in set(series.values()) if n not in ("NULL", "OTHER"))
-        columns += [n for n in ("NULL", "OTHER") if n in series.values()]
-        aggregation = self.aggregations[0]
-        out = []
-        for moment, members in sorted(bins.items()):
-            split: Dict[str, List[dict]] = {c: [] for c in columns}
-            for row in members:
-                if id(row) in series:
-                    split[series[id(row)]].append(row)
-            out.append(self._cells({"_time": moment}, [(c, aggregation, split[c])
-                                                       for c in columns]))
-        context.columns = ["_time", *columns]
-        return out
+            return [self._cells({"_time": moment}, binned[moment]) for moment in moments]
+        buckets = {moment: {} for moment in moments}
+        for moment in moments:
+            for row in binned[moment]:
+                for name in series_of(row, self.by, self.series):
+                    buckets[moment].setdefault(name, []).append(row)
+        table = tabulate(buckets, moments, self.aggregations[0], self.series)
+        context.columns = ["_time", *table.columns]
+        return [{"_time": moment, **{k: v for k, v in table.cells[moment].items()
+                                     if v is not None}} for moment in moments]
 
-    def _bins(self, timed, context) -> Optional[Dict[float, List[dict]]]:
-        """Every bin of the search's range (else of the results' span), with its results."""
-        start = context.earliest if context.earliest is not None else (
-            min((t for t, _ in timed), default=None))
-        end = context.latest if context.latest is not None else (
-            max((t for t, _ in timed), default=None))
+    def _range(self, timed, context) -> Tuple[Optional[float], Optional[float]]:
+        first = min((t for t, _ in timed), default=None)
+        last = max((t for t, _ in timed), default=None)
+        if not self.fixedrange:
+            return first, last
+        start = context.earliest if context.earliest is not None else first
+        end = context.latest if context.latest is not None else last
+        return start, end
+
+    def _bins(self, timed, context) -> Dict[float, List[dict]]:
+        """Every bin of the range, with its results (none without a range)."""
+        start, end = self._range(timed, context)
         if start is None or end is None:
-            return None
-        count, unit = self.span or self._auto_span(end - start)
-        first = times.bucket(start, count, unit, context.tz)
-        bins: Dict[float, List[dict]] = {first: []}
-        moment = self._next(first, count, unit, context.tz)
-        while moment < end:
-            bins[moment] = []
-            moment = self._next(moment, count, unit, context.tz)
+            return {}
+        span = self.span or automatic_span(end - start, self.bins, self.minspan)
+        binned: Dict[float, List[dict]] = {}
+        moment = times.bucket(start, span[0], span[1], context.tz)
+        while True:
+            binned[moment] = []
+            following = next_bin(moment, span, context.tz)
+            if following >= end:
+                break
+            moment = following
         for t, row in timed:
-            bins.setdefault(times.bucket(t, count, unit, context.tz), []).append(row)
-        return bins
+            binned.setdefault(times.bucket(t, span[0], span[1], context.tz), []).append(row)
+        if not self.partial:
+            ordered = sorted(binned)
+            if context.earliest is not None and ordered and ordered[0] < context.earliest:
+                del binned[ordered[0]]
+            if context.latest is not None and ordered and next_bin(
+                    ordered[-1], span, context.tz) > context.latest:
+                binned.pop(ordered[-1], None)
+        return binned
 
-    def _series(self, timed) -> Dict[int, str]:
-        """Each result's series: its by value, `NULL` without one, `OTHER` past the limit."""
-        names: Dict[int, str] = {}
-        totals: Dict[str, int] = {}
-        for _, row in timed:
-            values = values_of(row.get(self.by))
-            name = to_text(values[0]) if values else "NULL"
-            names[id(row)] = name
-            totals[name] = totals.get(name, 0) + 1
-        ranked = sorted((n for n in totals if n != "NULL"), key=lambda n: (-totals[n], n))
-        kept = set(ranked[:self.limit] if self.limit else ranked)
-        for key, name in list(names.items()):
-            if name == "NULL" and not self.usenull:
-                del names[key]
-            elif name != "NULL" and name not in kept:
-                if self.useother:
-                    names[key] = "OTHER"
-                else:
-                    del names[key]
-        return names
-
-    @staticmethod
-    def _cells(row: dict, cells) -> dict:
-        """Each (column, aggregation, results) computed; an empty count or dc is 0."""
-        for column, aggregation, members in cells:
+    def _cells(self, row: dict, members: List[dict]) -> dict:
+        for aggregation in self.aggregations:
             value = compute(aggregation, members)
-            if value is None and aggregation.function in ("count", "dc"):
-                value = 0.0
             if value is not None:
-                row[column] = value
+                row[aggregation.name] = value
         return row
 
-    @staticmethod
-    def _auto_span(length: float) -> Tuple[int, str]:
-        for seconds in AUTO_SPANS:
-            if length / seconds <= 100:
-                break
-        if seconds % 86400 == 0:
-            return seconds // 86400, "d"
-        if seconds % 3600 == 0:
-            return seconds // 3600, "h"
-        if seconds % 60 == 0:
-            return seconds // 60, "m"
-        return seconds, "s"
 
-    @staticmethod
-    def _next(moment: float, count: int, unit: str, tz) -> float:
-        if unit in times.SECONDS:
-            return moment + count * times.SECONDS[unit]
-        step = {"d": 86400 * count + 7200, "mon": 32 * 86400 * count}.get(unit)
-        if step is None:
-            raise SplError(f"timechart span unit {unit!r} is not supported")
-        return times.bucket(moment + step, count, unit, tz)
+TIMECHART_OPTIONS = ("span", "bins", "minspan", "cont", "partial", "fixedrange",
+                     *SERIES_OPTION_NAMES)
+TIMECHART_REFUSED = ("agg", "format", "sep", "aligntime", "start", "end")
 
 
 @command("timechart")
 def parse_timechart(text, offset, position, search, lookups):
     tokens = tokenize(text, offset, search)
-    options, tokens = take_options(tokens, ("span", "limit", "useother", "usenull"),
-                                   "timechart", search)
+    options, tokens = take_options(tokens, (*TIMECHART_OPTIONS, *TIMECHART_REFUSED),
+                                   "timechart", search, anywhere=True)
+    refuse_options(options, TIMECHART_REFUSED, "timechart", search)
     functions, by_tokens = split_by(tokens)
     aggregations, used = parse_aggregations(functions, search, "timechart", position)
     if used != len(functions):
         raise SplError(f"timechart: unexpected '{functions[used].raw}'", search=search,
                        position=functions[used].position)
+    where = next((t for t in by_tokens if t.raw.lower() == "where" and not t.quoted), None)
+    if where is not None:
+        raise SplUnsupported("unsupported timechart where clause", search=search,
+                             position=where.position)
     by = field_names(by_tokens, "timechart", search)
     if len(by) > 1:
-        raise SplUnsupported("unsupported timechart with more than one by field",
-                             search=search, position=by_tokens[1].position)
+        raise SplError("timechart takes one split-by field", search=search,
+                       position=by_tokens[1].position)
     if by and len(aggregations) > 1:
         raise SplUnsupported("unsupported timechart with several functions and a by field",
                              search=search, position=aggregations[1].position)
     span = None
     if "span" in options:
         value, token = options["span"]
-        try:
-            span = times.parse_span(value)
-        except SplError as error:
-            raise error.located(search, token.position) from None
-    return Timechart(position, aggregations, by[0] if by else None, span,
-                     int_option(options, "limit", 10, search),
-                     bool_option(options, "useother", True, search),
-                     bool_option(options, "usenull", True, search))
+        span = parse_bin_span(value, "timechart", search, token.position)
+    minspan = 0.0
+    if "minspan" in options:
+        value, token = options["minspan"]
+        count, unit = parse_bin_span(value, "timechart", search, token.position)
+        minspan = float(count * {**times.SECONDS, "d": 86400, "mon": 2592000}[unit])
+    bins = int_option(options, "bins", 100, search)
+    if bins < 1:
+        raise SplError("timechart: bins must be at least 1", search=search,
+                       position=options["bins"][1].position)
+    return Timechart(position, aggregations, by[0] if by else None, span, bins, minspan,
+                     parse_series_options(options, "timechart", search),
+                     bool_option(options, "cont", True, search),
+                     bool_option(options, "partial", True, search),
+                     bool_option(options, "fixedrange", True, search))
 
 
 class Bin(Command):
@@ -213,18 +257,12 @@ def parse_bin(text, offset, position, search, lookups):
     tokens = tokenize(text, offset, search)
     options, tokens = take_options(tokens, ("span", "bins", "minspan", "start", "end",
                                             "aligntime"), "bin", search, anywhere=True)
-    for name in ("bins", "minspan", "start", "end", "aligntime"):
-        if name in options:
-            raise SplUnsupported(f"unsupported bin option '{name}'", search=search,
-                                 position=options[name][1].position)
+    refuse_options(options, ("bins", "minspan", "start", "end", "aligntime"), "bin", search)
     if "span" not in options:
         raise SplUnsupported("unsupported bin without span=", search=search,
                              position=position)
     value, token = options["span"]
-    try:
-        span = times.parse_span(value)
-    except SplError as error:
-        raise error.located(search, token.position) from None
+    span = parse_bin_span(value, "bin", search, token.position)
     alias = None
     if len(tokens) == 3 and tokens[1].raw.lower() == "as":
         alias = tokens[2].text
@@ -235,5 +273,5 @@ def parse_bin(text, offset, position, search, lookups):
     return Bin(position, tokens[0].text, span, alias)
 
 
-
-__all__ = ["PARSERS", "Bin", "Timechart"]
+__all__ = ["PARSERS", "SPAN_THRESHOLDS", "Bin", "Timechart", "automatic_span",
+           "next_bin", "parse_bin_span"]
