@@ -165,6 +165,9 @@ def split_top_level(text: str, separator: str = ",") -> List[Tuple[str, int]]:
     pieces, start, depth, i = [], 0, 0, 0
     while i < len(text):
         char = text[i]
+        if char == "\\":  # an escaped character is plain text
+            i += 2
+            continue
         if char in "\"'":
             j = i + 1
             while j < len(text) and text[j] != char:

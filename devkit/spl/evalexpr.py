@@ -225,8 +225,7 @@ class Parser:
             number = float(token.text)
             return lambda e, c: number
         if token.kind == "string":
-            text = _unescape(token.text[1:-1])
-            return lambda e, c: text
+            return Literal(_unescape(token.text[1:-1]))
         if token.kind == "field":
             return self._field(_unescape(token.text[1:-1]))
         if token.kind == "op" and token.text == "(":
@@ -284,6 +283,17 @@ class Parser:
             elif tok.kind == "field":
                 names.append(_unescape(tok.text[1:-1]))
         return names
+
+
+class Literal:
+    """A double-quoted string as written in the expression. Functions that treat a
+    literal string differently from a field's value (tonumber, tostring) can tell."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self, event: dict, context: Context) -> str:
+        return self.text
 
 
 def compile_expression(text: str, offset: int = 0, search: Optional[str] = None
@@ -558,7 +568,7 @@ def _typeof(value):
     if value is None:
         return "Invalid"
     if isinstance(value, bool):
-        return "Boolean"
+        return "Bool"
     if isinstance(value, list):
         return "Multivalue"
     return "Number" if to_number(value) is not None else "String"
@@ -744,8 +754,11 @@ def _cidrmatch(cidr, address):
         return False
 
 
-@simple("tostring", 1, 2)
 def _tostring(value, option=None):
+    """Conversion functions, tostring: a number (or a number's text) as text; a Boolean
+    as True or False; "hex" (0xF, upper case after 0x) and "binary" (1001) of an
+    integer from 0 to 2^53-1 (null for any other number), "commas" (rounded to two
+    decimals) and "duration" (HH:MM:SS, D+HH:MM:SS past a day)."""
     if value is None:
         return None
     if isinstance(value, list):
@@ -755,34 +768,71 @@ def _tostring(value, option=None):
     if option is None:
         return to_text(value)
     number, mode = to_number(value), to_text(option).lower()
+    if mode not in ("hex", "binary", "commas", "duration"):
+        raise SplError(f"tostring(): unknown format {to_text(option)!r}")
     if number is None:
         return to_text(value)
-    if mode == "hex":
-        return hex(int(number))
+    if mode in ("hex", "binary"):
+        if number != int(number) or not 0 <= number < 2 ** 53:
+            return None
+        return f"0x{int(number):X}" if mode == "hex" else f"{int(number):b}"
     if mode == "commas":
         rounded = _round_half_up(number, 2)
         text = f"{rounded:,.2f}"
         return text[:-3] if text.endswith(".00") else text.rstrip("0")
-    if mode == "duration":
-        seconds = int(number)
-        days, rest = divmod(seconds, 86400)
-        clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
-        return f"{days}+{clock}" if days else clock
-    raise SplError(f"tostring(): unknown format {to_text(option)!r}")
+    seconds = int(number)
+    days, rest = divmod(seconds, 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}+{clock}" if days else clock
 
 
-@simple("tonumber", 1, 2)
+@function("tostring", 1, 2)
+def _tostring_builder(arguments):
+    value = arguments[0]
+    if isinstance(value, Literal) and len(arguments) == 2 and isinstance(
+            arguments[1], Literal) and arguments[1].text.lower() in ("hex", "binary"):
+        # "tostring("5", "binary") is not supported": a number, not a string.
+        raise SplError(f"tostring(): {arguments[1].text} takes a number, not the string "
+                       f"\"{value.text}\"")
+
+    def run(e, c):
+        return _tostring(*[a(e, c) for a in arguments])
+    return run
+
+
 def _tonumber(value, base=None):
+    """Conversion functions, tonumber: a field's text as a number, null when it does not
+    parse ("for example if the value contains a leading and trailing space"); `base`
+    from 2 to 36 reads an integer in that base."""
     value = _single(value)
     if value is None:
+        return None
+    text = to_text(value)
+    if text != text.strip():
         return None
     if base is None:
         return to_number(value)
     radix = _number_of(base)
+    if radix is None or radix != int(radix) or not 2 <= radix <= 36:
+        raise SplError(f"tonumber(): the base must be a whole number from 2 to 36, not "
+                       f"{to_text(base)!r}")
     try:
-        return float(int(to_text(value).strip(), int(radix or 10)))
+        return float(int(text, int(radix)))
     except ValueError:
         return None
+
+
+@function("tonumber", 1, 2)
+def _tonumber_builder(arguments):
+    value = arguments[0]
+    if isinstance(value, Literal) and len(arguments) == 1 and to_number(value.text) is None:
+        # "If the tonumber function can't parse a string to a number, the function
+        # returns an error" (`eval result=tonumber("seven")` fails).
+        raise SplError(f"tonumber(): \"{value.text}\" is not a number")
+
+    def run(e, c):
+        return _tonumber(*[a(e, c) for a in arguments])
+    return run
 
 
 @simple("mvcount", 1, 1)

@@ -26,7 +26,7 @@ from .commands import (
     text_option,
 )
 from .errors import SplError, SplUnsupported
-from .lexer import Token, tokenize
+from .lexer import Token, split_option, tokenize
 from .series import (
     SERIES_OPTION_NAMES,
     SeriesOptions,
@@ -51,11 +51,14 @@ class Top(Command):
 
     A result counts once for each combination of its values (a multivalue field in
     each value), as `stats count by` counts it; results missing a field of the list are
-    not counted. Where the pages are silent (README, decisions): `percent` is the
-    count's share of the group's results that have every field of the list, printed
-    with six decimals as Splunk prints it; combinations with equal counts keep the
-    order stats gives them (by value, numbers first); `useother=true` adds the OTHER
-    row only when some combination was left out; groups come in stats order.
+    not counted. Combinations with equal counts come in reverse lexicographic order of
+    their values for top, as the page's "Lexicographic order of results" shows (`top
+    limit=1 location by user` keeps Orlando over Dallas and Atlanta), and in
+    lexicographic order for rare. `percent` is printed with six decimals, as the
+    page's tables print it. Where the pages are silent (README, decisions): `percent`
+    is the count's share of the group's results that have every field of the list;
+    `useother=true` adds the OTHER row only when some combination was left out; groups
+    come in stats order.
     """
 
     def __init__(self, position, rare, fields, by, limit, countfield, percentfield,
@@ -93,8 +96,11 @@ class Top(Command):
         out = []
         for by_values, counts, total in sorted(groups.values(),
                                                key=lambda g: combination_order(g[0])):
-            ranked = sorted(counts.values(), key=lambda c: combination_order(c[0]))
-            ranked.sort(key=lambda c: c[1] if self.rare else -c[1])  # stable: ties keep
+            # By count, ties by the text of the values, the last lexicographically
+            # first for top (the page: "only the last lexicographical value ... is
+            # returned"), the first for rare, which lists in the opposite order.
+            ranked = sorted(counts.values(), reverse=not self.rare,
+                            key=lambda c: (c[1], tuple(to_text(v) for v in c[0])))
             kept = ranked[:self.limit] if self.limit else ranked
             for combination, count in kept:
                 out.append(self._row(by_values, combination, count, total[0]))
@@ -160,19 +166,21 @@ class Chart(Command):
     value of the row field (results without it are left out, as stats leaves them) in
     stats order; with a column split, one column per series of the column field (see
     series.py for `limit`, `useother`, `usenull`, `nullstr`, `otherstr` and
-    `dedup_splitvals`). `span=` bins the row field as `bin` does (a time field to the
-    start of its bin, a number to its `lo-hi` range, rows in numeric order).
+    `dedup_splitvals`). A `span=` applies to the field just before it, as the page
+    says, binning it as `bin` does: a time field to the start of its bin, a number to
+    its `lo-hi` range (rows in numeric order). Gaps between bins are not filled.
     """
 
     name = "chart"
 
     def __init__(self, position, aggregations: List[Aggregation], row: Optional[str],
-                 column: Optional[str], span, series: SeriesOptions):
+                 column: Optional[str], row_span, column_span, series: SeriesOptions):
         super().__init__(position)
         self.aggregations = aggregations
         self.row = row
         self.column = column
-        self.span = span
+        self.row_span = row_span
+        self.column_span = column_span
         self.series = series
 
     def run(self, rows, context):
@@ -181,7 +189,7 @@ class Chart(Command):
             return [self._cells({}, rows)]
         grouped: Dict[Hashable, Tuple[Value, object, List[dict]]] = {}
         for row in rows:
-            for value, order in self._row_values(row, context):
+            for value, order in binned(row, self.row, self.row_span, context.tz):
                 members = grouped.setdefault(to_text(value), (value, order, []))[2]
                 if not (self.series.dedup and members and members[-1] is row):
                     members.append(row)
@@ -194,36 +202,22 @@ class Chart(Command):
         for value, _, members in ordered:
             by_series = buckets.setdefault(value, {})
             for member in members:
-                for name in series_of(member, self.column, self.series):
+                for name in self._series(member, context):
                     by_series.setdefault(name, []).append(member)
         table = tabulate(buckets, [value for value, _, _ in ordered], self.aggregations[0],
                          self.series)
         context.columns = [self.row, *table.columns]
-        out = []
-        for value, _, _ in ordered:
-            out.append({self.row: value, **{k: v for k, v in table.cells[value].items()
-                                            if v is not None}})
-        return out
+        return [{self.row: value, **{k: v for k, v in table.cells[value].items()
+                                     if v is not None}} for value, _, _ in ordered]
 
-    def _row_values(self, row: dict, context) -> List[Tuple[Value, object]]:
-        """(the row's value, its sort key) for each value of the row field."""
-        out = []
-        for value in values_of(row.get(self.row)):
-            if self.span is None:
-                out.append((value, sort_key(value)))
-                continue
-            number = to_number(value)
-            if number is None:
-                continue
-            count, unit = self.span
-            if self.row == "_time" or unit != "s":
-                start = times.bucket(number, count, unit, context.tz)
-                out.append((start, (0, start, "")))
-            else:
-                low = math.floor(number / count) * count
-                out.append((f"{format_number(low)}-{format_number(low + count)}",
-                            (0, low, "")))
-        return out
+    def _series(self, row: dict, context) -> List[str]:
+        if self.column_span is None:
+            return series_of(row, self.column, self.series)
+        names = [to_text(v) for v, _ in binned(row, self.column, self.column_span,
+                                                 context.tz)]
+        if not names:
+            return [self.series.nullstr] if self.series.usenull else []
+        return list(dict.fromkeys(names)) if self.series.dedup else names
 
     def _cells(self, row: dict, members: List[dict]) -> dict:
         for aggregation in self.aggregations:
@@ -233,6 +227,27 @@ class Chart(Command):
         return row
 
 
+def binned(row: dict, field: str, span, tz) -> List[Tuple[Value, object]]:
+    """(value, sort key) for each value of `field`, put in its bin when `span` is given
+    (values that are not numbers then have no bin)."""
+    out = []
+    for value in values_of(row.get(field)):
+        if span is None:
+            out.append((value, sort_key(value)))
+            continue
+        number = to_number(value)
+        if number is None:
+            continue
+        count, unit = span
+        if field == "_time" or unit != "s":
+            start = times.bucket(number, count, unit, tz)
+            out.append((start, (0, start, "")))
+        else:
+            low = math.floor(number / count) * count
+            out.append((f"{format_number(low)}-{format_number(low + count)}", (0, low, "")))
+    return out
+
+
 CHART_REFUSED = ("agg", "cont", "format", "sep", "bins", "minspan", "start", "end",
                  "aligntime")
 
@@ -240,49 +255,70 @@ CHART_REFUSED = ("agg", "cont", "format", "sep", "bins", "minspan", "start", "en
 @command("chart")
 def parse_chart(text, offset, position, search, lookups):
     tokens = tokenize(text, offset, search)
-    options, tokens = take_options(tokens, (*SERIES_OPTION_NAMES, "span", *CHART_REFUSED),
-                                   "chart", search, anywhere=True)
-    refuse_options(options, CHART_REFUSED, "chart", search)
     split_at = next((i for i, t in enumerate(tokens)
                      if not t.quoted and t.raw.lower() in ("by", "over")), len(tokens))
-    aggregations, used = parse_aggregations(tokens[:split_at], search, "chart", position)
-    if used != split_at:
-        raise SplError(f"chart: unexpected '{tokens[used].raw}'", search=search,
-                       position=tokens[used].position)
-    row, column = _chart_split(tokens[split_at:], search)
+    allowed = (*SERIES_OPTION_NAMES, "dedup_splitval", *CHART_REFUSED)
+    options, head = take_options(tokens[:split_at], allowed, "chart", search, anywhere=True)
+    aggregations, used = parse_aggregations(head, search, "chart", position)
+    if used != len(head):
+        raise SplError(f"chart: unexpected '{head[used].raw}'", search=search,
+                       position=head[used].position)
+    fields, spans, tail_options = _chart_split(tokens[split_at:], allowed, search)
+    options.update(tail_options)
+    refuse_options(options, CHART_REFUSED, "chart", search)
+    if "dedup_splitval" in options:  # the page's own example spells it so
+        options.setdefault("dedup_splitvals", options.pop("dedup_splitval"))
+    row = fields[0] if fields else None
+    column = fields[1] if len(fields) > 1 else None
     if column is not None and len(aggregations) > 1:
         raise SplUnsupported("unsupported chart with several functions and a column split",
                              search=search, position=aggregations[1].position)
-    span = None
-    if "span" in options:
-        value, token = options["span"]
-        if row is None:
-            raise SplError("chart: span needs a row split (OVER or BY a field)",
-                           search=search, position=token.position)
-        span = parse_bin_span(value, "chart", search, token.position)
-    return Chart(position, aggregations, row, column, span,
+    for aggregation in aggregations:
+        if row is not None and aggregation.field == row:
+            raise SplError(f"chart: the row-split field '{row}' cannot also be the field "
+                           f"of {aggregation.name}", search=search,
+                           position=aggregation.position)
+    return Chart(position, aggregations, row, column, spans[0] if fields else None,
+                 spans[1] if len(fields) > 1 else None,
                  parse_series_options(options, "chart", search))
 
 
-def _chart_split(tokens: List[Token], search) -> Tuple[Optional[str], Optional[str]]:
-    """`OVER row [BY column]` or `BY row [column]` -> (row, column)."""
+def _chart_split(tokens: List[Token], allowed, search):
+    """`OVER row [BY column]` or `BY row [column]`, each field with the `span=` written
+    after it, and the other options found among them: (fields, spans, options)."""
     if not tokens:
-        return None, None
-    keyword = tokens[0].raw.lower()
-    if keyword == "over":
-        row_tokens, column_tokens = split_by(tokens[1:])
-        has_by = len(row_tokens) < len(tokens) - 1
-        rows = field_names(row_tokens, "chart", search)
-        columns = field_names(column_tokens, "chart", search)
-        if len(rows) != 1 or len(columns) > 1 or (has_by and not columns):
-            raise SplError("chart: OVER takes one field, BY one more", search=search,
-                           position=tokens[0].position)
-        return rows[0], columns[0] if columns else None
-    names = field_names(tokens[1:], "chart", search)
-    if not names or len(names) > 2:
-        raise SplError("chart: BY takes one or two fields", search=search,
-                       position=tokens[0].position)
-    return names[0], names[1] if len(names) > 1 else None
+        return [], [], {}
+    fields: List[str] = []
+    spans: List[Optional[tuple]] = []
+    options: Dict[str, Tuple[str, Token]] = {}
+    keywords = []
+    for token in tokens:
+        word = token.raw.lower()
+        option = split_option(token)
+        if not token.quoted and word in ("by", "over"):
+            keywords.append((word, len(fields), token))
+        elif not token.quoted and word == "where":
+            raise SplUnsupported("unsupported chart where clause", search=search,
+                                 position=token.position)
+        elif option is not None and option[0] == "span":
+            if not fields or spans[-1] is not None:
+                raise SplError("chart: span must follow the field it bins", search=search,
+                               position=token.position)
+            spans[-1] = parse_bin_span(option[1], "chart", search, token.position)
+        elif option is not None:
+            found, _ = take_options([token], allowed, "chart", search)
+            options.update(found)
+        else:
+            fields.extend(field_names([token], "chart", search))
+            spans.append(None)
+    shape = [(word, at) for word, at, _ in keywords]
+    valid = (shape == [("by", 0)] and len(fields) in (1, 2)) or (
+        shape == [("over", 0)] and len(fields) == 1) or (
+        shape == [("over", 0), ("by", 1)] and len(fields) == 2)
+    if not valid:
+        raise SplError("chart takes OVER <row> [BY <column>] or BY <row> [<column>]",
+                       search=search, position=keywords[0][2].position)
+    return fields, spans, options
 
 
 __all__ = ["PARSERS", "Chart", "Top"]

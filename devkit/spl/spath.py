@@ -6,8 +6,10 @@
 - with a path, the value at that path goes to `output` (default: the path itself, as
   the page says); a path is location steps separated by periods, `name{}` stepping into
   every element of an array (`commits{}.author.name`), so that several values make a
-  multivalue field in document order; a value that is an object or an array is
-  written as its JSON text, as it stands in the input;
+  multivalue field in document order, and `name{N}` into the element at position N,
+  counted from 0 ("JSON uses zero-based indexing: product.desc{3} refers to the fourth
+  element"); a value that is an object or an array is written as its JSON text, as it
+  stands in the input; a path that does not lead to a value adds nothing;
 - without a path, every leaf becomes a field named by its steps (`a.b`, `a{}`,
   `a{}.b`), as Splunk names JSON fields, from the first 5,000 characters of the input
   only (limits.conf `[spath] extraction_cutoff`, the "auto-extract" mode of the page).
@@ -15,9 +17,8 @@
 Scalars keep the text they were written with: numbers are not reformatted, `true`,
 `false` and `null` are those words; empty objects and arrays give no field. Input that
 is not JSON gives no field; JSON cut short gives the values read before the cut.
-Refused (SplUnsupported, naming what is refused): XML input, array positions `{N}` and
-XML attribute steps `{@name}` in a path (the page says positions count differently in
-JSON and XML without saying how).
+Refused (SplUnsupported, naming what is refused): XML input and XML attribute steps
+(`{@name}`) in a path.
 """
 
 from __future__ import annotations
@@ -178,24 +179,30 @@ def leaves(node: Node, name: str = "") -> Iterator[Tuple[str, str]]:
             yield from leaves(child, name + "{}")
 
 
-Step = Tuple[str, int]  # (key, or "" for none; how many "{}" follow it)
+# A step: its key ("" for none) and its indexes, each None for `{}` (every element) or
+# a position counted from 0, as JSON arrays are ("JSON uses zero-based indexing").
+Step = Tuple[str, Tuple[Optional[int], ...]]
 
 
 def parse_path(path: str, search: Optional[str], position: int) -> List[Step]:
-    """`commits{}.author.name` -> [("commits", 1), ("author", 0), ("name", 0)]."""
+    """`commits{}.author.name` -> [("commits", (None,)), ("author", ()), ("name", ())];
+    `vendorProductSet{1}` -> [("vendorProductSet", (1,))]."""
     steps = []
     for piece in path.split("."):
         match = re.fullmatch(r"([^{}]*)((?:\{[^{}]*\})*)", piece)
         if not match or not (match.group(1) or match.group(2)):
             raise SplError(f"spath: invalid path {path!r}", search=search,
                            position=position)
-        braces = re.findall(r"\{([^{}]*)\}", match.group(2))
-        for inside in braces:
-            if inside:
-                what = "XML attribute" if inside.startswith("@") else "array position"
-                raise SplUnsupported(f"unsupported spath {what} '{{{inside}}}' in a path",
-                                     search=search, position=position)
-        steps.append((match.group(1), len(braces)))
+        indexes: List[Optional[int]] = []
+        for inside in re.findall(r"\{([^{}]*)\}", match.group(2)):
+            if inside.startswith("@"):
+                raise SplUnsupported(f"unsupported spath XML attribute '{{{inside}}}' in a "
+                                     f"path", search=search, position=position)
+            if inside and not inside.isdigit():
+                raise SplError(f"spath: invalid index '{{{inside}}}' in {path!r}",
+                               search=search, position=position)
+            indexes.append(int(inside) if inside else None)
+        steps.append((match.group(1), tuple(indexes)))
     return steps
 
 
@@ -203,13 +210,16 @@ def follow(root: Node, steps: List[Step], text: str) -> List[str]:
     """The values at `steps` from `root`: scalars as their text, objects and arrays as
     their JSON text in `text`."""
     current = [root]
-    for key, arrays in steps:
+    for key, indexes in steps:
         if key:
             current = [child for node in current if node.kind == "object"
                        for name, child in node.items if name == key]
-        for _ in range(arrays):
-            current = [child for node in current if node.kind == "array"
-                       for child in node.items]
+        for index in indexes:
+            arrays = [node for node in current if node.kind == "array"]
+            if index is None:
+                current = [child for node in arrays for child in node.items]
+            else:
+                current = [node.items[index] for node in arrays if index < len(node.items)]
     return [node.text if node.kind == "scalar" else text[node.start:node.end]
             for node in current if node.end >= 0]
 

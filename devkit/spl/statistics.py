@@ -76,11 +76,15 @@ def summarize(aggregations: List[Aggregation], members: List[dict]) -> dict:
 
 
 def parse_stats_like(text, offset, position, search, name, allowed, refused=()):
-    """Options (anywhere before the functions), the functions and the by fields of a
-    stats-like command; documented options in `refused` are refused by name, and
-    `allnum=true` too (allnum=false is the default)."""
+    """Options, the functions and the by fields of a stats-like command. Options may
+    stand anywhere, as the pages write them (`stats avg(field) BY mvfield
+    dedup_splitvals=true`, `streamstats count BY shift reset_on_change=true`);
+    documented options in `refused` are refused by name, and `allnum=true` too
+    (allnum=false is the default). Wildcards in by fields are errors, as the stats
+    page says they are not supported."""
     tokens = tokenize(text, offset, search)
-    options, tokens = take_options(tokens, (*allowed, *refused, "allnum"), name, search)
+    options, tokens = take_options(tokens, (*allowed, *refused, "allnum"), name, search,
+                                   anywhere=True)
     refuse_options(options, refused, name, search)
     if bool_option(options, "allnum", False, search):
         raise SplUnsupported(f"unsupported {name} option 'allnum'", search=search,
@@ -91,7 +95,12 @@ def parse_stats_like(text, offset, position, search, name, allowed, refused=()):
         token = functions[used]
         raise SplError(f"{name}: unexpected '{token.raw}'", search=search,
                        position=token.position)
-    return options, aggregations, field_names(by_tokens, name, search)
+    by = field_names(by_tokens, name, search)
+    for token, field in zip(by_tokens, by):
+        if "*" in field:
+            raise SplError(f"{name}: wildcards are not allowed in BY fields ('{field}')",
+                           search=search, position=token.position)
+    return options, aggregations, by
 
 
 @command("stats")
@@ -154,12 +163,13 @@ class Streamstats(Command):
     Windows: `window=<n>` holds the last n results (with the current one when
     `current=true`); with `global=true`, the default, that is one window over all
     results, of which each result's statistics read those of its group; with
-    `global=false` each group has its own window of n. Without `window` and
-    `time_window` the window is `max_stream_window` (10,000) results, as the page's
-    Usage says. `time_window=<span>` needs results ordered by `_time` (ascending or
-    descending, else an error, as Splunk stops); the window of a result holds the
-    results of its group whose `_time` differs from its own by at most the span: one
-    exactly `time_window` earlier is INCLUDED (the docs do not say; our choice).
+    `global=false` each group has its own window of n. Without `window`, each group's
+    window is at most `max_stream_window` (10,000) results, time_window or not, as the
+    page says ("The count will never be greater than 10000"). `time_window=<span>`
+    needs results ordered by `_time` (ascending or descending, else an error, as Splunk
+    stops); the window of a result holds the results of its group whose `_time`
+    differs from its own by at most the span: one exactly `time_window` earlier is
+    INCLUDED (the docs do not say; our choice).
 
     Resets clear every group's statistics: `reset_on_change=true` when a result's
     by-field values differ from those of the last result that had them all (results
@@ -182,11 +192,11 @@ class Streamstats(Command):
         self.aggregations = aggregations
         self.by = by
         self.time_window = time_window
-        if not window and time_window is None:
-            window = MAX_STREAM_WINDOW
-        self.window = window
+        # global applies "only when the window argument is set"; without it the
+        # max_stream_window caps each group's window, time_window or not.
+        self.global_window = global_window and bool(window)
+        self.window = window or MAX_STREAM_WINDOW
         self.current = current
-        self.global_window = global_window
         self.reset_on_change = reset_on_change
         self.reset_before = reset_before
         self.reset_after = reset_after

@@ -1,5 +1,5 @@
 """Commands that change each result on its own, in order: `eval`, `rex`, `rename`,
-`fillnull`, `mvexpand`, `addinfo` and the app's own `cloudsecrets` (each follows its
+`fillnull`, `makemv`, `mvexpand`, `addinfo` and the app's own `cloudsecrets` (each follows its
 Search Reference page; cloudsecrets runs the packaged command, see external.py)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Dict
 from .commands import (
     Command,
     Parser,
+    bool_option,
     expand_patterns,
     field_names,
     int_option,
@@ -274,4 +275,71 @@ def parse_cloudsecrets(text, offset, position, search, lookups):
 
 
 
-__all__ = ["PARSERS", "Addinfo", "Cloudsecrets", "Eval", "Fillnull", "Mvexpand", "Rename", "Rex"]
+class Makemv(Command):
+    """makemv: Search Reference "makemv": splits a field's text into a multivalue field,
+    at every occurrence of `delim` (a single space by default) or, with `tokenizer`,
+    taking the first capturing group of each match of that regex; empty values are
+    dropped unless `allowempty=true`. A field that is already multivalue has each of
+    its values split, in order. `setsv=true` is refused."""
+
+    name = "makemv"
+
+    def __init__(self, position, field_name, delim, tokenizer, allowempty):
+        super().__init__(position)
+        self.field = field_name
+        self.delim = delim
+        self.tokenizer = tokenizer
+        self.allowempty = allowempty
+
+    def run(self, rows, context):
+        for row in rows:
+            values = values_of(row.get(self.field))
+            if not values:
+                continue
+            parts = [part for value in values for part in self._split(to_text(value))]
+            if not self.allowempty:
+                parts = [part for part in parts if part != ""]
+            row[self.field] = normalize(parts)
+            if row[self.field] is None:
+                del row[self.field]
+        return rows
+
+    def _split(self, text: str) -> list:
+        if self.tokenizer is None:
+            return text.split(self.delim)
+        return [match.group(1) if self.tokenizer.groups else match.group(0)
+                for match in self.tokenizer.finditer(text)]
+
+
+@command("makemv")
+def parse_makemv(text, offset, position, search, lookups):
+    tokens = tokenize(text, offset, search, commas=False)
+    options, tokens = take_options(tokens, ("delim", "tokenizer", "allowempty", "setsv"),
+                                   "makemv", search, anywhere=True)
+    if bool_option(options, "setsv", False, search):
+        raise SplUnsupported("unsupported makemv option 'setsv'", search=search,
+                             position=options["setsv"][1].position)
+    if "delim" in options and "tokenizer" in options:
+        raise SplError("makemv takes delim or tokenizer, not both", search=search,
+                       position=options["tokenizer"][1].position)
+    fields = field_names(tokens, "makemv", search)
+    if len(fields) != 1:
+        raise SplError("makemv needs one field", search=search, position=position)
+    tokenizer = None
+    if "tokenizer" in options:
+        value, token = options["tokenizer"]
+        try:
+            tokenizer = re.compile(value)
+        except re.error as error:
+            raise SplError(f"makemv: invalid tokenizer regex: {error}", search=search,
+                           position=token.position) from None
+    delim = options["delim"][0] if "delim" in options else " "
+    if not delim:
+        raise SplError("makemv: delim cannot be empty", search=search,
+                       position=options["delim"][1].position)
+    return Makemv(position, fields[0], delim, tokenizer,
+                  bool_option(options, "allowempty", False, search))
+
+
+__all__ = ["PARSERS", "Addinfo", "Cloudsecrets", "Eval", "Fillnull", "Makemv", "Mvexpand",
+           "Rename", "Rex"]

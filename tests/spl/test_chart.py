@@ -102,3 +102,58 @@ def test_malformed_splits_are_errors(spl):
     for query in ("chart count over", "chart count by a b c", "chart count over a by"):
         with pytest.raises(SplError):
             spl(f"search * | {query}", REQUESTS)
+
+
+def test_the_documented_products_by_quarter_example(spl):
+    # "chart", Extended example 1: the page's events and its results table, verbatim.
+    sales = [("ProductA", "QTR1", 1200), ("ProductB", "QTR1", 1400), ("ProductC", "QTR1", 1650),
+             ("ProductA", "QTR2", 1425), ("ProductB", "QTR2", 1175), ("ProductC", "QTR2", 1550),
+             ("ProductA", "QTR3", 1300), ("ProductB", "QTR3", 1250), ("ProductC", "QTR3", 1375),
+             ("ProductA", "QTR4", 1550), ("ProductB", "QTR4", 1700), ("ProductC", "QTR4", 1625)]
+    events = [{"source": "addtotalsData.csv", "products": p, "quarter": q, "sales": str(s)}
+              for p, q, s in sales]
+    rows = spl('source="addtotalsData.csv" | chart sum(sales) BY products quarter', events)
+    assert rows.columns == ["products", "QTR1", "QTR2", "QTR3", "QTR4"]
+    assert rows == [
+        {"products": "ProductA", "QTR1": 1200, "QTR2": 1425, "QTR3": 1300, "QTR4": 1550},
+        {"products": "ProductB", "QTR1": 1400, "QTR2": 1175, "QTR3": 1250, "QTR4": 1700},
+        {"products": "ProductC", "QTR1": 1650, "QTR2": 1550, "QTR3": 1375, "QTR4": 1625},
+    ]
+
+
+def test_a_span_applies_to_the_field_just_before_it(spl):
+    # "chart", Basic example 6: `chart count BY date_mday span=3 date_hour span=12`.
+    events = [{"date_mday": d, "date_hour": h} for d, h in
+              [("1", "3"), ("2", "13"), ("4", "1"), ("5", "23"), ("5", "2")]]
+    rows = spl("search * | chart count BY date_mday span=3 date_hour span=12", events)
+    assert rows.columns == ["date_mday", "0-12", "12-24"]
+    assert rows == [{"date_mday": "0-3", "0-12": 1, "12-24": 1},
+                    {"date_mday": "3-6", "0-12": 2, "12-24": 1}]
+
+
+def test_magnitude_ranges_as_the_stats_page_shows_them(spl):
+    # "stats", Extended example 3: `chart count AS "Number of Earthquakes" BY mag span=1`
+    # gives rows -1-0, 0-1, 1-2 ... (the page's events are not listed; ours below).
+    events = [{"mag": m} for m in ("-0.4", "0.2", "0.9", "1.5", "4.0")]
+    rows = spl('search * | chart count AS "Number of Earthquakes" BY mag span=1', events)
+    assert [(r["mag"], r["Number of Earthquakes"]) for r in rows] == [
+        ("-1-0", 1), ("0-1", 2), ("1-2", 1), ("4-5", 1)]
+
+
+def test_the_row_field_cannot_be_a_function_field(spl):
+    # "chart", Usage: "you cannot specify the same field in a function and as the
+    # row-split field" (`chart sum(A) by A span=log2` cannot run).
+    with pytest.raises(SplError, match="row-split"):
+        spl("search * | chart sum(A) by A", [{"A": "1"}])
+
+
+def test_a_where_clause_is_refused_by_name(spl):
+    with pytest.raises(SplUnsupported, match="where"):
+        spl("search * | chart count over clientip by host where count in top5", REQUESTS)
+
+
+def test_the_documented_dedup_splitval_spelling_is_accepted(spl):
+    # "chart", Basic example 8 writes `dedup_splitval=true`.
+    events = [{"mvfield": ["a", "a"], "field": "4"}, {"mvfield": "a", "field": "2"}]
+    assert spl("search * | chart avg(field) BY mvfield dedup_splitval=true", events) == [
+        {"mvfield": "a", "avg(field)": 3.0}]

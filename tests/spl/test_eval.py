@@ -17,7 +17,10 @@ Oracles (Search Reference, Splunk Enterprise 9.x):
   substr("splunk", -3)="unk", replace with back-references, split) and "Conversion
   functions" (tostring(1==1)="True", tostring(15, "hex")="0xF",
   tostring(12345.6789, "commas")="12,345.68", tostring(615, "duration")="00:10:15",
-  tonumber("0A4", 16)=164). Date functions are in test_time.py.
+  tostring(9, "binary")="1001", tonumber("0A4", 16)=164, tonumber("0101", 2)=5;
+  "tonumber("seven") fails"; a field value with a leading or trailing space gives
+  null), "Informational functions" (typeof: "This example returns
+  NumberStringBoolInvalid"). Date functions are in test_time.py.
 """
 
 from __future__ import annotations
@@ -49,12 +52,13 @@ def evaluate(spl, expression, **fields):
     (r'replace("1/14/2023", "^(\d{1,2})/(\d{1,2})/", "\2/\1/")', "14/1/2023"),
     ('split("a;b;c", ";")', ["a", "b", "c"]),
     ("tostring(1==1)", "True"),
-    ('tostring(15, "hex")', "0xF".lower()),
+    ('tostring(15, "hex")', "0xF"),
+    ('tostring(9, "binary")', "1001"),
+    ('tonumber("0101", 2)', 5.0),
     ('tostring(12345.6789, "commas")', "12,345.68"),
     ('tostring(615, "duration")', "00:10:15"),
     ('tonumber("0A4", 16)', 164.0),
     ('tonumber("12.5")', 12.5),
-    ('tonumber("abc")', None),
     ('coalesce(null(), "x")', "x"),
     ('case(1==2, "a", 2==2, "b")', "b"),
     ('case(1==2, "a")', None),
@@ -185,7 +189,7 @@ def test_conditions(spl, expression, expected):
 
 @pytest.mark.parametrize("expression, expected", [
     ('typeof(12)', "Number"), ('typeof("x")', "String"), ("typeof(null())", "Invalid"),
-    ('typeof(1==1)', "Boolean"), ('typeof(mvappend("a", "b"))', "Multivalue"),
+    ('typeof(1==1)', "Bool"), ('typeof(mvappend("a", "b"))', "Multivalue"),
     ('trim("  a  ")', "a"), ('ltrim("xxa", "x")', "a"), ('rtrim("a  ")', "a"),
     ('mvsort(mvappend("b", "a", "C"))', ["C", "a", "b"]),
     ('mvfind(mvappend("ab", "cd"), "^c")', 1.0), ('validate(1==1, "ok", 1==2, "bad")', "bad"),
@@ -214,3 +218,37 @@ def test_string_escapes_and_unbalanced_syntax(spl):
         spl("search * | eval x=1 2", [{"a": "1"}])
     with pytest.raises(SplError, match="field=expression"):
         spl("search * | eval 3", [{"a": "1"}])
+
+
+def test_the_documented_conversion_examples_verbatim(spl):
+    # Conversion functions, tostring: "The following example returns "True 0xF
+    # 12,345.68"" and "returns foo=615 and foo2=00:10:15".
+    rows = spl('| makeresults | eval n=tostring(1==1) + " " + tostring(15, "hex") + " " + '
+               'tostring(12345.6789, "commas")')
+    assert rows[0]["n"] == "True 0xF 12,345.68"
+    rows = spl('| makeresults | eval foo=615 | eval foo2 = tostring(foo, "duration")')
+    assert rows[0]["foo"] == 615 and rows[0]["foo2"] == "00:10:15"
+
+
+def test_tonumber_of_a_string_that_is_no_number_fails_and_of_a_padded_field_is_null(spl):
+    with pytest.raises(SplError, match="seven"):
+        spl('| makeresults\n| eval result=tonumber("seven")')
+    assert evaluate(spl, "tonumber(celsius)", celsius=" 21 ") is None
+    assert evaluate(spl, "tonumber(trim(celsius))", celsius=" 21 ") == 21.0
+    assert evaluate(spl, "tonumber(word)", word="seven") is None
+
+
+def test_tostring_binary_and_hex_take_integers_only(spl):
+    with pytest.raises(SplError, match="binary"):
+        spl('| makeresults | eval n=tostring("5", "binary")')
+    assert evaluate(spl, 'tostring(2.5, "hex")') is None
+    assert evaluate(spl, 'tostring(-1, "binary")') is None
+
+
+def test_the_documented_typeof_example_verbatim(spl):
+    # Informational functions, typeof: "This example returns NumberStringBoolInvalid".
+    rows = spl('| makeresults | eval n=typeof(12) + typeof("string") + typeof(1==2) + '
+               'typeof(badfield)')
+    assert rows[0]["n"] == "NumberStringBoolInvalid"
+    rows = spl("| makeresults | eval t=typeof(_time)")
+    assert rows[0]["t"] == "Number"

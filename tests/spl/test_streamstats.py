@@ -247,3 +247,43 @@ def test_a_reset_expression_error_names_streamstats(spl):
     assert "nosuch" in str(raised.value)
     query = 'search * | streamstats reset_after="(nosuch(x))" count'
     assert raised.value.position == query.index("nosuch")
+
+
+# The 9.4 page's own examples with their data and results, verbatim.
+
+def test_the_documented_reset_on_change_shift_example(spl):
+    shifts = ["DAY", "DAY", "NIGHT", "NIGHT", "NIGHT", "NIGHT", "DAY", "NIGHT"]
+    rows = spl("...| streamstats count BY shift reset_on_change=true".replace("...", "search *"),
+               [{"shift": s} for s in shifts])
+    assert [(r["shift"], r["count"]) for r in rows] == [
+        ("DAY", 1), ("DAY", 2), ("NIGHT", 1), ("NIGHT", 2), ("NIGHT", 3), ("NIGHT", 4),
+        ("DAY", 1), ("NIGHT", 1)]
+
+
+def test_the_documented_escaped_reset_after_example(spl):
+    rows = spl('| makeresults count=3 | streamstats count | eval test=if(count==2,"yes","no")')
+    assert [(r["count"], r["test"]) for r in rows] == [(1, "no"), (2, "yes"), (3, "no")]
+    rows = spl('| makeresults count=3 | streamstats count | eval test=if(count==2,"yes","no") '
+               '| streamstats count as testCount reset_after="("match(test,\\"yes\\")")"')
+    assert [r["testCount"] for r in rows] == [1, 2, 1]
+
+
+def test_the_documented_test_events_example(spl):
+    rows = spl("| makeresults count=5\n| streamstats count \n| eval _time=_time-(count*3600)\n"
+               "| eval age = case(count=1, 25, count=2, 39, count=3, 31, count=4, 27, "
+               "count=5, null())\n| eval city = case(count=1 OR count=3, \"San Francisco\", "
+               "count=2 OR count=4, \"Seattle\",count=5, \"Los Angeles\")")
+    assert [(r["_time"], r.get("age"), r["city"], r["count"]) for r in rows] == [
+        (spl.now - 3600, 25, "San Francisco", 1), (spl.now - 7200, 39, "Seattle", 2),
+        (spl.now - 10800, 31, "San Francisco", 3), (spl.now - 14400, 27, "Seattle", 4),
+        (spl.now - 18000, None, "Los Angeles", 5)]
+
+
+def test_options_after_the_functions_as_the_page_writes_them(spl):
+    # Basic examples 1 and 2: `streamstats avg(foo) window=5` and
+    # `streamstats avg(foo) by bar window=5 global=f`.
+    events = [{"foo": str(n), "bar": "b" if n % 2 else "a"} for n in range(1, 9)]
+    rows = spl("search * | streamstats avg(foo) window=5", events)
+    assert rows[-1]["avg(foo)"] == 6  # (4+5+6+7+8)/5
+    rows = spl("search * | streamstats avg(foo) by bar window=5 global=f", events)
+    assert rows[-1]["avg(foo)"] == 5  # a: (2+4+6+8)/4

@@ -35,9 +35,9 @@ def test_top_counts_and_percents_the_most_common_values(spl):
     assert rows == [
         {"productName": "BS-AG-G09", "count": 3, "percent": "37.500000"},
         {"productName": "DB-SG-G01", "count": 2, "percent": "25.000000"},
-        {"productName": "FS-SG-G03", "count": 1, "percent": "12.500000"},
-        {"productName": "MB-AG-G07", "count": 1, "percent": "12.500000"},
         {"productName": "WC-SH-G04", "count": 1, "percent": "12.500000"},
+        {"productName": "MB-AG-G07", "count": 1, "percent": "12.500000"},
+        {"productName": "FS-SG-G03", "count": 1, "percent": "12.500000"},
     ]
 
 
@@ -106,3 +106,16 @@ def test_top_needs_a_field_and_refuses_unknown_options(spl):
         spl("search * | top 3", PURCHASES)
     with pytest.raises(SplUnsupported, match="usenull"):
         spl("search * | top usenull=f productName", PURCHASES)
+
+
+def test_the_documented_lexicographic_order_example(spl):
+    # "top", Usage, "Lexicographic order of results": verbatim search and table.
+    rows = spl('| makeresults\n| eval location="Orlando Dallas Atlanta"\n| makemv location\n'
+               '| mvexpand location\n| eval user="Alex Kai Morgan"\n| makemv user\n'
+               '| mvexpand user\n| top limit=1 location by user')
+    assert rows.columns == ["user", "location", "count", "percent"]
+    assert rows == [
+        {"user": "Alex", "location": "Orlando", "count": 1, "percent": "33.333333"},
+        {"user": "Kai", "location": "Orlando", "count": 1, "percent": "33.333333"},
+        {"user": "Morgan", "location": "Orlando", "count": 1, "percent": "33.333333"},
+    ]
