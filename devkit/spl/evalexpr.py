@@ -17,14 +17,17 @@ true when any value satisfies it. Double quotes make strings, single quotes fiel
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import times
 from .errors import SplError, SplUnsupported
+from .jsonpath import JsonReader, follow, parse_path
 from .values import (
     compare,
     format_number,
@@ -654,6 +657,40 @@ def _len(value):
     return None if value is None else float(len(to_text(value)))
 
 
+FUNCTIONS["length"] = FUNCTIONS["len"]  # "you can use either len or length"
+
+
+@simple("urldecode", 1, 1)
+def _urldecode(value):
+    """Text functions, urldecode: %XX escapes decoded (a `+` stays: the page shows only
+    %XX escapes)."""
+    value = _single(value)
+    return None if value is None else urllib.parse.unquote(to_text(value))
+
+
+@simple("spath", 2, 2)
+def _spath(value, path):
+    """Text functions, spath(<value>, <path>): the values at `path` in the JSON of
+    `value`, as the spath command finds them (see jsonpath.py); not on multivalue
+    fields."""
+    value, path = _single(value), _single(path)
+    if value is None or path is None:
+        return None
+    text = to_text(value)
+    if text.lstrip().startswith("<"):
+        raise SplUnsupported("unsupported spath() of XML")
+    root = JsonReader(text).read()
+    return normalize(follow(root, _path_steps(to_text(path)), text)) if root else None
+
+
+@functools.lru_cache(maxsize=256)
+def _path_steps(path: str):
+    try:
+        return parse_path(path)
+    except SplError as error:
+        raise type(error)(f"spath(): {error.detail}") from None
+
+
 @simple("lower", 1, 1)
 def _lower(value):
     if isinstance(value, list):
@@ -673,7 +710,8 @@ def _trimmer(method):
         value = _single(value)
         if value is None:
             return None
-        chars = None if characters is None else to_text(characters)
+        # Text functions: "If not specified, spaces and tabs are removed".
+        chars = " \t" if characters is None else to_text(characters)
         return getattr(to_text(value), method)(chars)
     return implementation
 
@@ -684,16 +722,36 @@ for _name, _method in (("trim", "strip"), ("ltrim", "lstrip"), ("rtrim", "rstrip
 
 @simple("substr", 2, 3)
 def _substr(value, start, length=None):
+    """Text functions, substr: "The indexes follow SQLite semantics; they start at 1.
+    Negative indexes can be used to indicate a start from the end of the string."
+    SQLite's substr(X, Y, Z), including its cases for Y = 0 and a negative Z."""
     value, first = _single(value), _number_of(start)
     if value is None or first is None:
         return None
     text = to_text(value)
-    begin = int(first) - 1 if first > 0 else len(text) + int(first)
-    begin = max(begin, 0)
+    p1 = int(first)
     if length is None:
-        return text[begin:]
-    count = _number_of(length)
-    return None if count is None else text[begin:begin + int(count)]
+        p2, backwards = len(text), False
+    else:
+        count = _number_of(length)
+        if count is None:
+            return None
+        p2, backwards = abs(int(count)), count < 0
+    if p1 < 0:
+        p1 += len(text)
+        if p1 < 0:
+            p2 = max(p2 + p1, 0)
+            p1 = 0
+    elif p1 > 0:
+        p1 -= 1
+    elif p2 > 0:
+        p2 -= 1
+    if backwards:
+        p1 -= p2
+        if p1 < 0:
+            p2 += p1
+            p1 = 0
+    return text[p1:p1 + max(p2, 0)]
 
 
 @simple("replace", 3, 3)
@@ -881,6 +939,48 @@ def _mvdedup(value):
 @simple("mvsort", 1, 1)
 def _mvsort(value):
     return normalize(sorted(to_text(v) for v in values_of(value)))
+
+
+@simple("mvreverse", 1, 1)
+def _mvreverse(value):
+    return normalize(list(reversed(values_of(value))))
+
+
+@simple("mvzip", 2, 3)
+def _mvzip(left, right, delimiter=","):
+    """Multivalue eval functions, mvzip: the first value of each with the first of the
+    other, and so on (as Python's zip, to the shorter), joined by `delimiter` (a
+    comma by default)."""
+    lefts, rights = values_of(left), values_of(right)
+    if not lefts or not rights or delimiter is None:
+        return None
+    glue = to_text(delimiter)
+    return normalize([to_text(a) + glue + to_text(b) for a, b in zip(lefts, rights)])
+
+
+@simple("mvrange", 2, 3)
+def _mvrange(start, end, step=1.0):
+    """Multivalue eval functions, mvrange: numbers from `start` up to `end`, excluded,
+    by `step` (1); a time span step such as "7d" counts in seconds of UNIX time."""
+    first, last = _number_of(start), _number_of(end)
+    increment = _number_of(step)
+    if increment is None and step is not None:
+        try:
+            increment = times.span_seconds(to_text(step))
+        except SplError:
+            return None
+    if first is None or last is None or not increment or increment < 0:
+        return None
+    if (last - first) / increment > MVRANGE_LIMIT:
+        raise SplError(f"mvrange(): more than {MVRANGE_LIMIT} values")
+    values, current = [], first
+    while current < last:
+        values.append(current)
+        current += increment
+    return normalize(values)
+
+
+MVRANGE_LIMIT = 10000  # a guard of this engine, not a Splunk setting
 
 
 @simple("mvfind", 2, 2)

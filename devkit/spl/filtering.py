@@ -65,7 +65,7 @@ class Where(Command):
                 if truth(self.expression(row, context.eval_context)) is True:
                     kept.append(row)
         except SplError as error:
-            raise self.fail(SplError(f"where: {error.detail}"), context) from None
+            raise self.fail(type(error)(f"where: {error.detail}"), context) from None
         return kept
 
 

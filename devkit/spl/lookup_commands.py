@@ -52,7 +52,7 @@ class Lookup(Command):
             definition = lookups.definition(self.table)
             table, columns = lookups.read(definition)
         except SplError as error:
-            raise self.fail(SplError(f"lookup: {error.detail}"), context) from None
+            raise self.fail(type(error)(f"lookup: {error.detail}"), context) from None
         lookup_fields = [f for f, _ in self.inputs]
         outputs = self.outputs or [(c, c) for c in columns
                                    if c not in lookup_fields and c != "_key"]
@@ -163,7 +163,7 @@ class Inputlookup(Command):
             else:
                 table, _ = lookups.read(definition)
         except SplError as error:
-            raise self.fail(SplError(f"inputlookup: {error.detail}"), context) from None
+            raise self.fail(type(error)(f"inputlookup: {error.detail}"), context) from None
         found = [dict(r) for r in table[self.start:]]
         if self.where is not None:
             found = [r for r in found if self.where(r, context.search_context)]
@@ -234,7 +234,7 @@ class Outputlookup(Command):
             else:
                 self._write_collection(lookups, definition, written)
         except SplError as error:
-            raise self.fail(SplError(f"outputlookup: {error.detail}"), context) from None
+            raise self.fail(type(error)(f"outputlookup: {error.detail}"), context) from None
         return rows
 
     def _write_collection(self, lookups, definition: Definition, rows: List[dict]) -> None:

@@ -267,7 +267,7 @@ class Streamstats(Command):
         try:
             return truth(expression(row, context.eval_context)) is True
         except SplError as error:
-            raise self.fail(SplError(f"streamstats: {error.detail}"), context) from None
+            raise self.fail(type(error)(f"streamstats: {error.detail}"), context) from None
 
 
 STREAMSTATS_OPTIONS = ("time_window", "window", "current", "global", "reset_on_change",

@@ -45,8 +45,8 @@ class Eval(Command):
                 try:
                     value = expression(row, context.eval_context)
                 except SplError as error:
-                    raise SplError(f"eval: {error.detail}").located(context.search,
-                                                                    position) from None
+                    raise type(error)(f"eval: {error.detail}").located(
+                        context.search, position) from None
                 if isinstance(value, bool):
                     raise SplError(f"eval: field '{name}' cannot be assigned a boolean "
                                    f"result", search=context.search, position=position)

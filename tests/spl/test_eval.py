@@ -252,3 +252,77 @@ def test_the_documented_typeof_example_verbatim(spl):
     assert rows[0]["n"] == "NumberStringBoolInvalid"
     rows = spl("| makeresults | eval t=typeof(_time)")
     assert rows[0]["t"] == "Number"
+
+
+# The evaluation function pages' own examples, verbatim (Search Reference 9.x/10.x):
+# "Text functions" and "Multivalue eval functions".
+
+@pytest.mark.parametrize("expression, expected", [
+    ('ltrim("   ZZZZabcZZ ", " Z")', "abcZZ "),
+    ('rtrim("   ZZZZabcZZ ", " Z")', "   ZZZZabc"),
+    ('trim("   ZZZZabcZZ ", " Z")', "abc"),
+    ('substr("string", 1, 3) + substr("string", -3)', "string"),
+    ('urldecode("http%3A%2F%2Fwww.splunk.com%2Fdownload%3Fr%3Dheader")',
+     "http://www.splunk.com/download?r=header"),
+    ('mvrange(1,11,2)', [1.0, 3.0, 5.0, 7.0, 9.0]),
+    ('mvreverse(split("1,2,3", ","))', ["3", "2", "1"]),
+    ('mvreverse(mvappend("1", "2", "3"))', ["3", "2", "1"]),
+    ('split("abcd","")', ["a", "b", "c", "d"]),
+    ('split("1a2b3c4def567890","def")', ["1a2b3c4", "567890"]),
+    ('split("name::value","::")', ["name", "value"]),
+])
+def test_documented_text_and_multivalue_examples(spl, expression, expected):
+    assert evaluate(spl, expression) == expected
+
+
+def test_the_documented_len_and_length_example(spl):
+    names = ["buttercup", "rarity", "tenderhoof", "dash", "mistmane"]
+    rows = spl("search * | eval length=len(names)", [{"names": n} for n in names])
+    assert [r["length"] for r in rows] == [9, 6, 10, 4, 8]
+    assert evaluate(spl, "length(x)", x="dash") == 4
+
+
+def test_trim_removes_spaces_and_tabs_by_default_not_line_breaks(spl):
+    assert evaluate(spl, "trim(x)", x=" \t a \t") == "a"
+    assert evaluate(spl, "trim(x)", x="\na\n") == "\na\n"
+
+
+def test_substr_follows_sqlite_at_zero_and_with_a_negative_length(spl):
+    # "The indexes follow SQLite semantics": substr(X, 0, 3) is the first two
+    # characters, a negative length counts back from the start.
+    assert evaluate(spl, 'substr("string", 0, 3)') == "st"
+    assert evaluate(spl, 'substr("string", 4, -2)') == "tr"
+    assert evaluate(spl, 'substr("string", -10, 6)') == "st"  # 6 from 4 before the start
+
+
+NAMES = ["alex", "celestino", "claudia", "david", "ikraam", "nyah", "rutherford", "wei"]
+PONIES = ["buttercup", "dash", "flutter", "honey", "ivory", "minty", "pinky", "rarity"]
+
+
+@pytest.mark.parametrize("expression, field, expected", [
+    ("mvindex(names,2)", "names", "claudia"),
+    ("mvindex(names,0,3)", "names", ["alex", "celestino", "claudia", "david"]),
+    ("mvindex(ponies,-1)", "ponies", "rarity"),
+    ("mvindex(ponies,-3)", "ponies", "minty"),
+    ("mvindex(ponies, -3, -1)", "ponies", ["minty", "pinky", "rarity"]),
+])
+def test_the_documented_mvindex_examples(spl, expression, field, expected):
+    values = NAMES if field == "names" else PONIES
+    assert evaluate(spl, expression, **{field: values}) == expected
+
+
+def test_mvzip_joins_pairs_with_a_comma_by_default(spl):
+    assert evaluate(spl, "mvzip(hosts,ports)", hosts=["a", "b"], ports=["80", "443"]) == [
+        "a,80", "b,443"]
+    assert evaluate(spl, 'mvzip(mvzip(field1,field2,"|"),field3,"|")', field1=["1", "2"],
+                    field2=["x", "y"], field3=["p", "q"]) == ["1|x|p", "2|y|q"]
+
+
+def test_the_spath_function_reads_a_path_as_the_command_does(spl):
+    raw = '{"vendorProductSet": {"product": {"desc": {"locDesc": ["Precios", "Prix"]}}}}'
+    assert evaluate(spl, 'spath(_raw, "vendorProductSet.product.desc.locDesc{}")',
+                    _raw=raw) == ["Precios", "Prix"]
+    assert evaluate(spl, 'spath(_raw, "vendorProductSet.product.desc")', _raw=raw) == (
+        '{"locDesc": ["Precios", "Prix"]}')
+    with pytest.raises(SplUnsupported, match="XML"):
+        evaluate(spl, 'spath(x, "a")', x="<a>1</a>")
