@@ -20,6 +20,7 @@ from .errors import SplError, SplUnsupported
 from .evalexpr import compile_expression, truth
 from .lexer import tokenize
 from .searchexpr import compile_search
+from .shaping import parse_sort_keys, sort_rows
 
 PARSERS: Dict[str, Parser] = {}
 command = registrar(PARSERS)
@@ -79,60 +80,77 @@ def parse_where(text, offset, position, search, lookups):
 class Dedup(Command):
     """dedup: Search Reference "dedup": keeps the first `<n>` (1) results of each
     combination of the fields' values, in order; results missing one of the fields are
-    removed unless `keepempty=true`; `consecutive=true` only removes runs."""
+    removed unless `keepempty=true`; `consecutive=true` only removes runs;
+    `keepevents=true` keeps every result but removes the fields from the duplicates;
+    `sortby` sorts the results first, as `sort` does, so that "the top-most event, of
+    the duplicate events in the sorted list, is retained". A multivalue field must
+    match in all its values."""
 
     name = "dedup"
     keeps_columns = True
 
-    def __init__(self, position, count, fields, keepempty, consecutive):
+    def __init__(self, position, count, fields, keepempty, consecutive, keepevents=False,
+                 sortby=()):
         super().__init__(position)
         self.count = count
         self.fields = fields
         self.keepempty = keepempty
         self.consecutive = consecutive
+        self.keepevents = keepevents
+        self.sortby = list(sortby)
 
     def run(self, rows, context):
+        if self.sortby:
+            rows = sort_rows(rows, self.sortby)
         seen: Dict[tuple, int] = {}
         kept, previous = [], None
         for row in rows:
             values = [row.get(n) for n in self.fields]
             if any(v is None for v in values):
-                if self.keepempty:
+                if self.keepempty or self.keepevents:
                     kept.append(row)
                 continue
             key = tuple(freeze(v) for v in values)
             if self.consecutive:
-                if key != previous:
-                    kept.append(row)
+                duplicate = key == previous
                 previous = key
-                continue
-            seen[key] = seen.get(key, 0) + 1
-            if seen[key] <= self.count:
+            else:
+                seen[key] = seen.get(key, 0) + 1
+                duplicate = seen[key] > self.count
+            if not duplicate:
                 kept.append(row)
+            elif self.keepevents:
+                kept.append({k: v for k, v in row.items() if k not in self.fields})
         return kept
 
 
 @command("dedup")
 def parse_dedup(text, offset, position, search, lookups):
     tokens = tokenize(text, offset, search)
+    sortby_at = next((i for i, t in enumerate(tokens)
+                      if t.raw.lower() == "sortby" and not t.quoted), None)
+    sortby = []
+    if sortby_at is not None:
+        sortby = parse_sort_keys(tokens[sortby_at + 1:], "dedup", search)
+        if not sortby:
+            raise SplError("dedup: sortby needs a field", search=search,
+                           position=tokens[sortby_at].position)
+        tokens = tokens[:sortby_at]
     options, tokens = take_options(tokens, ("keepempty", "consecutive", "keepevents"),
                                    "dedup", search, anywhere=True)
-    if "keepevents" in options:
-        raise SplUnsupported("unsupported dedup option 'keepevents'", search=search,
-                             position=options["keepevents"][1].position)
     count = 1
     if tokens and re.fullmatch(r"\d+", tokens[0].raw):
         count = int(tokens[0].raw)
+        if count == 0:
+            raise SplError("dedup: the number to keep must be greater than 0",
+                           search=search, position=tokens[0].position)
         tokens = tokens[1:]
-    for token in tokens:
-        if token.raw.lower() == "sortby":
-            raise SplUnsupported("unsupported dedup clause 'sortby'", search=search,
-                                 position=token.position)
     fields = field_names(tokens, "dedup", search)
     if not fields:
         raise SplError("dedup needs a field", search=search, position=position)
     return Dedup(position, count, fields, bool_option(options, "keepempty", False, search),
-                 bool_option(options, "consecutive", False, search))
+                 bool_option(options, "consecutive", False, search),
+                 bool_option(options, "keepevents", False, search), sortby)
 
 
 class Head(Command):
@@ -155,7 +173,8 @@ class Head(Command):
 def _parse_head(text, offset, position, search, last):
     name = "tail" if last else "head"
     tokens = tokenize(text, offset, search)
-    options, tokens = take_options(tokens, ("limit",), name, search)
+    # head [<N>] [limit=<int>]; tail takes only <N> (the pages' syntaxes).
+    options, tokens = take_options(tokens, () if last else ("limit",), name, search)
     count = int_option(options, "limit", 10, search)
     if tokens:
         if len(tokens) > 1 or not re.fullmatch(r"\d+", tokens[0].raw):

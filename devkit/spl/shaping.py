@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Dict
+from typing import Dict, List, Tuple
 
 from .commands import (
     Command,
@@ -96,6 +96,9 @@ def parse_fields(text, offset, position, search, lookups):
     return Fields(position, remove, fields)
 
 
+SortKey = Tuple[str, bool, str]  # (field, descending, collation: auto, num or str)
+
+
 class Sort(Command):
     """sort: Search Reference "sort": stable; `-` descending; `num()`, `str()`, `auto()`
     collations (auto: numbers numerically before strings lexically); keeps the first
@@ -111,43 +114,43 @@ class Sort(Command):
         self.keys = keys
 
     def run(self, rows, context):
-        def value_key(row, name, mode):
-            values = values_of(row.get(name))
-            if not values:
-                return None
-            value = values[0]
-            if mode == "num":
-                number = to_number(value)
-                return (0, number, "") if number is not None else (1, 0.0, to_text(value))
-            if mode == "str":
-                return (1, 0.0, to_text(value))
-            return sort_key(value)
-
-        def compare(a, b):
-            for name, descending, mode in self.keys:
-                x, y = value_key(a, name, mode), value_key(b, name, mode)
-                if x == y:
-                    continue
-                if x is None:
-                    return 1
-                if y is None:
-                    return -1
-                result = -1 if x < y else 1
-                return -result if descending else result
-            return 0
-
-        ordered = sorted(rows, key=functools.cmp_to_key(compare))
+        ordered = sort_rows(rows, self.keys)
         return ordered[:self.limit] if self.limit else ordered
 
 
-@command("sort")
-def parse_sort(text, offset, position, search, lookups):
-    tokens = tokenize(text, offset, search)
-    options, tokens = take_options(tokens, ("limit",), "sort", search)
-    limit = int_option(options, "limit", 10000, search)
-    if tokens and re.fullmatch(r"\d+", tokens[0].raw):
-        limit = int(tokens[0].raw)
-        tokens = tokens[1:]
+def _value_key(row: dict, name: str, mode: str):
+    values = values_of(row.get(name))
+    if not values:
+        return None
+    value = values[0]
+    if mode == "num":
+        number = to_number(value)
+        return (0, number, "") if number is not None else (1, 0.0, to_text(value))
+    if mode == "str":
+        return (1, 0.0, to_text(value))
+    return sort_key(value)
+
+
+def sort_rows(rows: List[dict], keys: List[SortKey]) -> List[dict]:
+    """`rows` in the order of `keys` (stable; missing values last either way)."""
+    def compare(a, b):
+        for name, descending, mode in keys:
+            x, y = _value_key(a, name, mode), _value_key(b, name, mode)
+            if x == y:
+                continue
+            if x is None:
+                return 1
+            if y is None:
+                return -1
+            result = -1 if x < y else 1
+            return -result if descending else result
+        return 0
+
+    return sorted(rows, key=functools.cmp_to_key(compare))
+
+
+def parse_sort_keys(tokens: List[Token], command_name: str, search) -> List[SortKey]:
+    """`-a num(b) str(c)` [`desc`] -> sort keys; `d`/`desc` last reverses them all."""
     reverse_all = False
     if tokens and tokens[-1].raw.lower() in ("d", "desc"):
         reverse_all = True
@@ -168,15 +171,27 @@ def parse_sort(text, offset, position, search, lookups):
         if match:
             mode, raw = match.group(1), match.group(2)
             if mode == "ip":
-                raise SplUnsupported("unsupported sort collation 'ip()'", search=search,
-                                     position=token.position)
+                raise SplUnsupported(f"unsupported {command_name} collation 'ip()'",
+                                     search=search, position=token.position)
         if not raw or "(" in raw:
-            raise SplError(f"sort: unexpected '{token.raw}'", search=search,
+            raise SplError(f"{command_name}: unexpected '{token.raw}'", search=search,
                            position=token.position)
         keys.append((unquote(raw), descending != reverse_all, mode))
+    return keys
+
+
+@command("sort")
+def parse_sort(text, offset, position, search, lookups):
+    tokens = tokenize(text, offset, search)
+    options, tokens = take_options(tokens, ("limit",), "sort", search)
+    limit = int_option(options, "limit", 10000, search)
+    if tokens and re.fullmatch(r"\d+", tokens[0].raw):
+        limit = int(tokens[0].raw)
+        tokens = tokens[1:]
+    keys = parse_sort_keys(tokens, "sort", search)
     if not keys:
         raise SplError("sort needs a field", search=search, position=position)
     return Sort(position, limit, keys)
 
 
-__all__ = ["PARSERS", "Fields", "Sort", "Table"]
+__all__ = ["PARSERS", "Fields", "Sort", "SortKey", "Table", "parse_sort_keys", "sort_rows"]
