@@ -26,7 +26,7 @@ from .commands import (
     take_options,
 )
 from .errors import SplError, SplUnsupported
-from .lexer import tokenize
+from .lexer import split_option, tokenize
 from .series import (
     SERIES_OPTION_NAMES,
     SeriesOptions,
@@ -42,12 +42,20 @@ command = registrar(PARSERS)
 Span = Tuple[int, str]  # (count, unit) with unit s, m, h, d or mon
 
 
-def parse_bin_span(text: str, command_name: str, search: Optional[str],
-                   position: int) -> Span:
-    """A bin span (`30m`, `1h`, `1d`, `1mon`, `1q`...) as (count, unit)."""
-    if re.fullmatch(r"\s*\d+\s*(us|ms|cs|ds|w|wk|wks|week|weeks)\s*", text, re.IGNORECASE):
-        raise SplUnsupported(f"unsupported {command_name} span {text!r} (week and "
-                             f"subsecond bins)", search=search, position=position)
+def parse_bin_span(text: str, command_name: str, search: Optional[str], position: int,
+                   snaps: bool = False) -> Span:
+    """A bin span (`30m`, `1h`, `1d`, `1mon`, `1q`...) as (count, unit); with `snaps`,
+    also timechart's week span snapped to a weekday, `w@w1` (unit "w1": weeks that
+    start on Monday; `@w` and `@w0` on Sunday), the only week span the timechart page
+    allows ("You can only use week spans with the snap-to span argument")."""
+    week = re.fullmatch(r"\s*1?w@w([0-7]?)\s*", text, re.IGNORECASE) if snaps else None
+    if week:
+        return 1, f"w{int(week.group(1) or 0) % 7}"
+    if "@" in text or re.fullmatch(r"\s*[\d.]*log[\d.]*\s*", text, re.IGNORECASE) or \
+            re.fullmatch(r"\s*\d+\s*(us|ms|cs|ds|w|wk|wks|week|weeks)\s*", text,
+                         re.IGNORECASE):
+        raise SplUnsupported(f"unsupported {command_name} span {text!r} (log, snap-to, "
+                             f"week and subsecond spans)", search=search, position=position)
     try:
         count, unit = times.parse_span(text)
     except SplError as error:
@@ -58,12 +66,22 @@ def parse_bin_span(text: str, command_name: str, search: Optional[str],
     return count, unit
 
 
+def bin_start(epoch: float, span: Span, tz) -> float:
+    """The start of the bin of `span` that holds `epoch`."""
+    count, unit = span
+    if unit.startswith("w"):
+        return times.snap(epoch, "w", tz, int(unit[1:]))
+    return times.bucket(epoch, count, unit, tz)
+
+
 def next_bin(moment: float, span: Span, tz) -> float:
     """The start of the bin after the one starting at `moment`."""
     count, unit = span
     if unit in times.SECONDS:
         return moment + count * times.SECONDS[unit]
     # Calendar bins: step past the bin's end (a day may be 23 or 25 hours), then snap.
+    if unit.startswith("w"):
+        return bin_start(moment + 7 * 86400 + 7200, span, tz)
     step = 86400 * count + 7200 if unit == "d" else 32 * 86400 * count
     return times.bucket(moment + step, count, unit, tz)
 
@@ -130,8 +148,11 @@ class Timechart(Command):
                 for name in series_of(row, self.by, self.series):
                     buckets[moment].setdefault(name, []).append(row)
         table = tabulate(buckets, moments, self.aggregations[0], self.series)
-        context.columns = ["_time", *table.columns]
-        return [{"_time": moment, **{k: v for k, v in table.cells[moment].items()
+        # "Splunk software prepends the field name with VALUE" when a series would
+        # start with an underscore (an internal field's name): _audit is VALUE_audit.
+        names = {c: f"VALUE{c}" if c.startswith("_") else c for c in table.columns}
+        context.columns = ["_time", *names.values()]
+        return [{"_time": moment, **{names[k]: v for k, v in table.cells[moment].items()
                                      if v is not None}} for moment in moments]
 
     def _range(self, timed, context) -> Tuple[Optional[float], Optional[float]]:
@@ -150,7 +171,7 @@ class Timechart(Command):
             return {}
         span = self.span or automatic_span(end - start, self.bins, self.minspan)
         binned: Dict[float, List[dict]] = {}
-        moment = times.bucket(start, span[0], span[1], context.tz)
+        moment = bin_start(start, span, context.tz)
         while True:
             binned[moment] = []
             following = next_bin(moment, span, context.tz)
@@ -158,7 +179,7 @@ class Timechart(Command):
                 break
             moment = following
         for t, row in timed:
-            binned.setdefault(times.bucket(t, span[0], span[1], context.tz), []).append(row)
+            binned.setdefault(bin_start(t, span, context.tz), []).append(row)
         if not self.partial:
             ordered = sorted(binned)
             if context.earliest is not None and ordered and ordered[0] < context.earliest:
@@ -184,6 +205,14 @@ TIMECHART_REFUSED = ("agg", "format", "sep", "aligntime", "start", "end")
 @command("timechart")
 def parse_timechart(text, offset, position, search, lookups):
     tokens = tokenize(text, offset, search)
+    for token in split_by(tokens)[1]:
+        option = split_option(token)
+        if option is not None and option[0] in ("span", "bins", "minspan"):
+            # "If you specify these arguments after the split-by field, Splunk software
+            # assumes that you want to control the bins on the split-by field."
+            raise SplUnsupported(f"unsupported timechart {option[0]} after the split-by "
+                                 f"field (it would bin that field, not _time)",
+                                 search=search, position=token.position)
     options, tokens = take_options(tokens, (*TIMECHART_OPTIONS, *TIMECHART_REFUSED),
                                    "timechart", search, anywhere=True)
     refuse_options(options, TIMECHART_REFUSED, "timechart", search)
@@ -206,7 +235,7 @@ def parse_timechart(text, offset, position, search, lookups):
     span = None
     if "span" in options:
         value, token = options["span"]
-        span = parse_bin_span(value, "timechart", search, token.position)
+        span = parse_bin_span(value, "timechart", search, token.position, snaps=True)
     minspan = 0.0
     if "minspan" in options:
         value, token = options["minspan"]

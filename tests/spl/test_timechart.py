@@ -156,3 +156,34 @@ def test_what_the_engine_does_not_run_is_refused_by_name(spl, query, named):
 def test_a_bad_limit_is_an_error(spl):
     with pytest.raises(SplError, match="limit"):
         spl("search * | timechart limit=many count by host", EVENTS)
+
+
+# The 10.0 page adds: "If you specify these arguments [bins, span] after the split-by
+# field, Splunk software assumes that you want to control the bins on the split-by
+# field, not on the time axis"; series whose value starts with an underscore are
+# prefixed with VALUE (`timechart span=1m sum(linecount) by index` gives VALUE_audit
+# and VALUE_internal); "You can only use week spans with the snap-to span argument"
+# (`timechart span=w@w1 count BY mag`: weeks that begin on Monday).
+
+def test_a_series_starting_with_an_underscore_is_prefixed_with_value(spl):
+    events = [{"_time": 0, "index": "_audit", "linecount": "1"},
+              {"_time": 1, "index": "_internal", "linecount": "586"}]
+    rows = spl('index="_internal" OR index="_audit" | timechart span=1m sum(linecount) by '
+               'index', events, earliest=0, latest=60)
+    assert rows.columns == ["_time", "VALUE_audit", "VALUE_internal"]
+    assert rows == [{"_time": 0, "VALUE_audit": 1, "VALUE_internal": 586}]
+
+
+def test_a_span_after_the_split_by_field_is_refused(spl):
+    with pytest.raises(SplUnsupported, match="after the split-by field"):
+        spl("search * | timechart count by host span=1h", EVENTS)
+
+
+def test_week_bins_snapped_to_monday(spl):
+    monday = resolve_time("@w1", NOW)  # 2024-04-22, a Monday
+    events = [{"_time": monday - 1, "mag": "3.5"}, {"_time": monday + 3600, "mag": "3.5"},
+              {"_time": monday + 8 * 86400, "mag": "3.6"}]
+    rows = spl("search * | timechart span=w@w1 count BY mag", events,
+               earliest=monday - 86400, latest=monday + 14 * 86400)
+    assert [r["_time"] for r in rows] == [monday - 7 * 86400, monday, monday + 7 * 86400]
+    assert [(r["3.5"], r["3.6"]) for r in rows] == [(1, 0), (1, 0), (0, 1)]
