@@ -163,3 +163,26 @@ def test_dedup_zero_and_tail_limit_are_errors(spl):
         spl("search * | dedup 0 source", [{"source": "a"}])
     with pytest.raises(SplUnsupported, match="limit"):
         spl("search * | tail limit=2", [{"source": "a"}])
+
+
+# Search Reference "makeresults" (9.4): `[<format>=<format_type>] [data=<string>]`
+# generate results from inline CSV or JSON data (its examples: `format=csv
+# data="name, age\nJohn,35\nSarah,39"` and `format=json data="[{\"name\":\"John\",
+# \"age\":35}, {\"name\":\"Sarah\", \"age\":39}]"`); `annotate`, `splunk_server` and
+# `splunk_server_group` concern the servers and are refused by name.
+
+def test_makeresults_from_inline_csv_and_json(spl):
+    rows = spl('| makeresults format=csv data="name, age\nJohn,35\nSarah,39"')
+    assert [{k: v for k, v in r.items() if k != "_time"} for r in rows] == [
+        {"name": "John", "age": "35"}, {"name": "Sarah", "age": "39"}]
+    assert rows[0]["_time"] == spl.now
+    rows = spl('| makeresults format=json data="[{\\"name\\":\\"John\\", \\"age\\":35}, '
+               '{\\"name\\":\\"Sarah\\", \\"age\\":39}]"')
+    assert [(r["name"], r["age"]) for r in rows] == [("John", "35"), ("Sarah", "39")]
+
+
+def test_makeresults_data_needs_a_format_and_server_options_are_refused(spl):
+    with pytest.raises(SplError, match="format"):
+        spl('| makeresults data="a,b\n1,2"')
+    with pytest.raises(SplUnsupported, match="annotate"):
+        spl("| makeresults count=5 annotate=true")
