@@ -163,6 +163,11 @@ class Parser:
     def comparison(self) -> Compiled:
         left = self.additive()
         token = self.accept("=", "==", "!=", "<", ">", "<=", ">=", "LIKE", "IN")
+        if token is None and self._lowercase_in():
+            # "...| where field in("value1","value2", ...)" (Comparison and
+            # Conditional functions, in): the function written as an operator.
+            token = self.take()
+            token.text = "IN"
         if token is None:
             return left
         if token.text == "IN":
@@ -173,6 +178,11 @@ class Parser:
         if token.text == "LIKE":
             return like(left, right)
         return comparison(token.text, left, right)
+
+    def _lowercase_in(self) -> bool:
+        token, following = self.peek(), self.tokens[min(self.i + 1, len(self.tokens) - 1)]
+        return (token.kind == "word" and token.text.lower() == "in"
+                and following.kind == "op" and following.text == "(")
 
     def additive(self) -> Compiled:
         left = self.multiplicative()

@@ -326,3 +326,35 @@ def test_the_spath_function_reads_a_path_as_the_command_does(spl):
         '{"locDesc": ["Precios", "Prix"]}')
     with pytest.raises(SplUnsupported, match="XML"):
         evaluate(spl, 'spath(x, "a")', x="<a>1</a>")
+
+
+# "Comparison and Conditional functions", cidrmatch and in: the pages' searches with
+# their data and results, verbatim.
+
+def test_the_documented_cidrmatch_examples(spl):
+    rows = spl('| makeresults \n| eval subnet="192.0.2.0/24", ip="192.0.3.0"\n'
+               '| eval result=if(cidrmatch(subnet, ip), "true", "false")')
+    assert rows[0]["result"] == "false"
+    rows = spl('| makeresults \n| eval ip="192.0.2.56" \n| where cidrmatch("192.0.2.0/24", ip)')
+    assert [r["ip"] for r in rows] == ["192.0.2.56"]
+    rows = spl('| makeresults \n| eval ip="192.0.2.56" \n| search ip="192.0.2.0/24"')
+    assert [r["ip"] for r in rows] == ["192.0.2.56"]
+    rows = spl('| makeresults \n| eval subnet="2001:0db8:ffff:ffff:ffff:ffff:ffff:ff00/120", '
+               'ip="2001:0db8:ffff:ffff:ffff:ffff:ffff:ff99"\n'
+               '| eval result = if(cidrmatch(subnet, ip), "true", "false")')
+    assert rows[0]["result"] == "true"
+    rows = spl('| makeresults \n| eval ip="2001:0db8:ffff:ffff:ffff:ffff:ffff:ff99"\n'
+               '| where cidrmatch("2001:0db8:ffff:ffff:ffff:ffff:ffff:ff00/120", ip)')
+    assert len(rows) == 1
+
+
+def test_in_written_as_an_operator_in_lower_case(spl):
+    events = [{"status": s, "ipaddress": "10.0.0.1", "clientip": c}
+              for s, c in (("404", "203.0.113.255"), ("200", "10.0.0.2"))]
+    rows = spl('search * | where status in("400", "401", "403", "404")', events)
+    assert [r["status"] for r in rows] == ["404"]
+    rows = spl('search * | where "203.0.113.255" in(ipaddress, clientip)', events)
+    assert [r["status"] for r in rows] == ["404"]
+    rows = spl('search * | eval error=if(in(status, "404","500","503"),"true","false") '
+               '| stats count by error', events)
+    assert rows == [{"error": "false", "count": 1}, {"error": "true", "count": 1}]
