@@ -67,6 +67,8 @@ class Pipeline:
 
 
 def place(error: SplError, expansion: Expansion) -> SplError:
+    """`error` placed in the written text through `expansion`'s map, unless the macro
+    expander placed it already or it has no position."""
     if error.in_source or error.position is None:
         return error
     macro, offset = expansion.locate(error.position)
