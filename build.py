@@ -594,7 +594,7 @@ def verb_bench(args: List[str]) -> int:
 
 # Mutation testing (python3 build.py mutate): mutmut, pinned in requirements/mutate.txt.
 # A MODULE is `aws` (bin/cloud_secrets/aws.py) or `spl.lookups` (devkit/spl/lookups.py, the
-# SPL engine the analytics' tests run on); `spl.commands:Streamstats,parse_streamstats`
+# SPL engine the analytics' tests run on); `spl.statistics:Streamstats,parse_streamstats`
 # mutates only the functions and classes of that module whose name contains one of the
 # comma-separated texts after the colon (case matters).
 MUTATE_DEFAULT = ("aws", "azure", "gcp", "vault", "rules")
@@ -615,22 +615,36 @@ MUTATE_SPL_TESTS = {
     "lookups": ("test_lookups.py",),
     "commands": ("test_stats.py", "test_streamstats.py", "test_result_commands.py",
                  "test_search.py", "test_lookups.py"),
+    "filtering": ("test_search.py", "test_result_commands.py"),
+    "streaming": ("test_eval.py", "test_result_commands.py", "test_top_rare.py"),
+    "statistics": ("test_stats.py", "test_streamstats.py"),
+    "reporting": ("test_top_rare.py", "test_chart.py"),
+    "series": ("test_chart.py", "test_timechart.py"),
+    "timebins": ("test_time.py", "test_stats.py", "test_timechart.py"),
+    "shaping": ("test_result_commands.py",),
+    "spath": ("test_spath.py",),
+    "jsonpath": ("test_spath.py", "test_eval.py"),
+    "lookup_commands": ("test_lookups.py",),
+    "generating": ("test_result_commands.py",),
+    "catalog": ("test_error_positions.py",),
     "evalexpr": ("test_eval.py",),
+    "evalops": ("test_eval.py",),
+    "evalfunctions": ("test_eval.py",),
     "times": ("test_time.py",),
-    "macros": ("test_macros.py",),
+    "macros": ("test_macros.py", "test_error_positions.py"),
     "searchexpr": ("test_search.py",),
 }
 
 
 def _mutate_source(module: str) -> Path:
-    """`spl.commands:Streamstats` -> ROOT/devkit/spl/commands.py, `aws` -> .../aws.py."""
+    """`spl.statistics:Streamstats` -> ROOT/devkit/spl/statistics.py, `aws` -> .../aws.py."""
     name = module.partition(":")[0]
     prefix = "spl." if name.startswith("spl.") else ""
     return ROOT / MUTATE_PACKAGES[prefix] / f"{name[len(prefix):]}.py"
 
 
 def _mutate_target(module: str) -> Tuple[Path, str]:
-    """`spl.commands:Streamstats` -> (devkit/spl/commands.py, "Streamstats"): the module's
+    """`spl.statistics:Streamstats` -> (devkit/spl/statistics.py, "Streamstats"): the module's
     path in the workspace (its package at the root) and the name filter ("" for none)."""
     source = _mutate_source(module).relative_to(ROOT)
     return (source.relative_to("bin") if source.parts[0] == "bin" else source), \
@@ -698,7 +712,7 @@ def verb_mutate(args: List[str]) -> int:
              "SPL engine's devkit/spl/NAME.py, run against its tests in tests/spl/ "
              "(e.g. spl.aggregates spl.lookups spl.commands); MODULE:TEXT[,TEXT...] mutates only "
              "the functions and classes whose name contains one of the TEXTs, case "
-             "sensitive (e.g. spl.commands:Streamstats,parse_streamstats)")
+             "sensitive (e.g. spl.statistics:Streamstats,parse_streamstats)")
     modules = parser.parse_args(args).modules or list(MUTATE_DEFAULT)
     unknown = [m for m in modules if not _mutate_source(m).exists()]
     if unknown:

@@ -10,7 +10,7 @@ See the README section "The SPL engine" for what it supports, refuses and decide
 """
 
 from .aggregates import FUNCTIONS as STATS_FUNCTIONS
-from .commands import PARSERS
+from .catalog import PARSERS
 from .conf import AppConf
 from .engine import Engine, Results
 from .errors import SplError, SplUnsupported
@@ -20,5 +20,5 @@ from .values import format_value
 
 COMMANDS = sorted(PARSERS)
 
-__all__ = ["COMMANDS", "EVAL_FUNCTIONS", "STATS_FUNCTIONS", "AppConf", "Engine", "Results",
-           "SplError", "SplUnsupported", "format_value", "resolve_time"]
+__all__ = ["COMMANDS", "EVAL_FUNCTIONS", "PARSERS", "STATS_FUNCTIONS", "AppConf", "Engine",
+           "Results", "SplError", "SplUnsupported", "format_value", "resolve_time"]

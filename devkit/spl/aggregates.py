@@ -167,6 +167,9 @@ def parse_aggregations(tokens: List[Token], search: Optional[str], command: str,
             raise SplError(f"{command}: function '{name}' needs a field", search=search,
                            position=token.position)
         field = argument.strip('"') or None
+        if field is not None and "*" in field:
+            raise SplUnsupported(f"unsupported {command} wildcard field '{argument}'",
+                                 search=search, position=token.position)
         default_name = f"{name}({argument})" if argument else name
         i += 1
         output = default_name

@@ -10,8 +10,9 @@ a command starts with an implicit `search`; one that starts with `|` must start 
 generating command (`inputlookup`, `makeresults`) or `search`. The time range
 [earliest, latest) limits the events by `_time` before the first command. Every command
 is parsed before anything runs, so SPL the engine does not implement is refused with
-SplUnsupported (naming the command or function, the search and the position in the
-expanded search) and never skipped.
+SplUnsupported and never skipped. Every error names the search and the command or
+function, and is placed in the text the user wrote: the position in the search as
+written, or in the definition of the macro the text comes from (see errors.py).
 """
 
 from __future__ import annotations
@@ -22,17 +23,19 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import times
-from .commands import PARSERS, Command, RunContext, Search, parse_search
+from .catalog import PARSERS, unknown_command
+from .commands import Command, RunContext
 from .conf import AppConf
 from .errors import SplError, SplUnsupported
 from .evalexpr import Context, evaluate_constant
 from .external import CommandRunner
+from .filtering import Search, parse_search
 from .lexer import split_pipeline
 from .lookups import Lookups
-from .macros import MacroExpander
+from .macros import Expansion, MacroExpander
 from .values import to_number
 
 
@@ -49,9 +52,27 @@ class Results(list):
 
 @dataclass
 class Pipeline:
-    expanded: str
+    expansion: Expansion  # the expanded search and its map back to the written texts
     commands: List[Command]
     generating: bool  # the first command makes its own results (events are not read)
+
+    @property
+    def expanded(self) -> str:
+        return self.expansion.text
+
+    def place(self, error: SplError) -> SplError:
+        """`error` with its position moved from the expanded search into the text the
+        user wrote (the search, or a macro's definition)."""
+        return place(error, self.expansion)
+
+
+def place(error: SplError, expansion: Expansion) -> SplError:
+    """`error` placed in the written text through `expansion`'s map, unless the macro
+    expander placed it already or it has no position."""
+    if error.in_source or error.position is None:
+        return error
+    macro, offset = expansion.locate(error.position)
+    return error.placed(macro, offset)
 
 
 def _normalize_event(event: dict) -> dict:
@@ -116,7 +137,7 @@ class Engine:
         """Run `spl` over `events` as of `now` (the dispatch time) in [earliest, latest)."""
         now = time.time() if now is None else float(now)
         pipeline = self.parse(spl, name)
-        context = RunContext(self, name, now, earliest, latest, self.tz)
+        context = self._context(name, now, earliest, latest)
         rows: List[dict] = []
         if not pipeline.generating:
             bounded = earliest is not None or latest is not None
@@ -132,7 +153,7 @@ class Engine:
             try:
                 rows = command.run(rows, context)
             except SplError as error:
-                raise error.located(name, command.position) from None
+                raise pipeline.place(error.located(name, command.position)) from None
             if context.columns is before and not command.keeps_columns:
                 context.columns = None
         columns = context.columns
@@ -154,9 +175,14 @@ class Engine:
 
     def write_lookup(self, name: str, rows: Sequence[dict]) -> None:
         """Replace a lookup's rows, as `| outputlookup name` would (for seeding)."""
-        command = PARSERS["outputlookup"](name, 0, 0, "seed", self)
-        context = RunContext(self, "seed", time.time(), None, None, self.tz)
+        command = PARSERS["outputlookup"](name, 0, 0, "seed", self.lookups)
+        context = self._context("seed", time.time(), None, None)
         command.run([_normalize_event(r) for r in rows], context)
+
+    def _context(self, name: str, now: float, earliest: Optional[float],
+                 latest: Optional[float]) -> RunContext:
+        return RunContext(name, now, earliest, latest, self.tz, self.lookups,
+                          self.command_runner)
 
     # -- parsing -----------------------------------------------------------------------
 
@@ -164,7 +190,14 @@ class Engine:
         return evaluate_constant(expression, Context(now=time.time(), tz=self.tz))
 
     def _parse(self, spl: str, name: str) -> Pipeline:
-        expanded = self.expand(spl, name)
+        expansion = self._macros.expansion(spl, name)  # its errors are placed already
+        try:
+            commands, generating = self._parse_expanded(expansion.text, name)
+        except SplError as error:
+            raise place(error.located(name), expansion) from None
+        return Pipeline(expansion, commands, generating)
+
+    def _parse_expanded(self, expanded: str, name: str) -> Tuple[List[Command], bool]:
         pieces = split_pipeline(expanded, name)
         leading_pipe = len(pieces) > 1 and pieces[0][0] == ""
         if leading_pipe:
@@ -174,17 +207,17 @@ class Engine:
             match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(\s+|\Z)", text)
             word = match.group(1).lower() if match else ""
             if number == 0 and not leading_pipe and word != "search":
-                commands.append(parse_search(text, position, position, name, self))
+                commands.append(parse_search(text, position, position, name, self.lookups))
                 continue
             if not word:
                 raise SplError(f"expected a command, found '{text[:20]}'", search=name,
                                position=position)
             parser = PARSERS.get(word)
             if parser is None:
-                raise SplUnsupported(f"unsupported command '{match.group(1)}'", search=name,
+                raise SplUnsupported(unknown_command(match.group(1)), search=name,
                                      position=position)
             rest_offset = position + match.end()
-            command = parser(text[match.end():], rest_offset, position, name, self)
+            command = parser(text[match.end():], rest_offset, position, name, self.lookups)
             if command.generating and number > 0:
                 raise SplError(f"{word} must be the first command of a search",
                                search=name, position=position)
@@ -194,4 +227,4 @@ class Engine:
                 first, Search):
             raise SplError(f"a search starting with '|' must start with a generating "
                            f"command, not '{first.name}'", search=name, position=first.position)
-        return Pipeline(expanded, commands, bool(first and first.generating))
+        return commands, bool(first and first.generating)

@@ -17,35 +17,27 @@ true when any value satisfies it. Double quotes make strings, single quotes fiel
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, List, Optional
 
-from . import times
 from .errors import SplError, SplUnsupported
-from .values import (
-    compare,
-    format_number,
-    normalize,
-    to_number,
-    to_text,
-    values_of,
+from .evalfunctions import FUNCTIONS
+from .evalops import (
+    Compiled,
+    Context,
+    Literal,
+    arithmetic,
+    comparison,
+    in_values,
+    like,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    truth,
 )
-
-
-@dataclass
-class Context:
-    """What an expression may read besides the event: the run's dispatch time and zone."""
-
-    now: float = 0.0
-    tz: Any = "UTC"
-    search: Optional[str] = None
-    extra: Dict[str, Any] = field(default_factory=dict)
-
-
-Compiled = Callable[[dict, Context], Any]
+from .values import normalize, values_of
 
 # -- tokens ----------------------------------------------------------------------------
 
@@ -145,42 +137,52 @@ class Parser:
         left = self.or_()
         while self.accept("XOR"):
             right = self.or_()
-            left = _xor(left, right)
+            left = logical_xor(left, right)
         return left
 
     def or_(self) -> Compiled:
         left = self.and_()
         while self.accept("OR"):
             right = self.and_()
-            left = _or(left, right)
+            left = logical_or(left, right)
         return left
 
     def and_(self) -> Compiled:
         left = self.not_()
         while self.accept("AND"):
             right = self.not_()
-            left = _and(left, right)
+            left = logical_and(left, right)
         return left
 
     def not_(self) -> Compiled:
         if self.accept("NOT", "!"):
             operand = self.not_()
-            return _not(operand)
+            return logical_not(operand)
         return self.comparison()
 
     def comparison(self) -> Compiled:
         left = self.additive()
         token = self.accept("=", "==", "!=", "<", ">", "<=", ">=", "LIKE", "IN")
+        if token is None and self._lowercase_in():
+            # "...| where field in("value1","value2", ...)" (Comparison and
+            # Conditional functions, in): the function written as an operator.
+            token = self.take()
+            token.text = "IN"
         if token is None:
             return left
         if token.text == "IN":
             self.expect("(")
             options = self.arguments()
-            return _in(left, options)
+            return in_values(left, options)
         right = self.additive()
         if token.text == "LIKE":
-            return _like(left, right)
-        return _comparison(token.text, left, right)
+            return like(left, right)
+        return comparison(token.text, left, right)
+
+    def _lowercase_in(self) -> bool:
+        token, following = self.peek(), self.tokens[min(self.i + 1, len(self.tokens) - 1)]
+        return (token.kind == "word" and token.text.lower() == "in"
+                and following.kind == "op" and following.text == "(")
 
     def additive(self) -> Compiled:
         left = self.multiplicative()
@@ -189,7 +191,7 @@ class Parser:
             if token is None:
                 return left
             right = self.multiplicative()
-            left = _arithmetic(token.text, left, right)
+            left = arithmetic(token.text, left, right)
 
     def multiplicative(self) -> Compiled:
         left = self.unary()
@@ -198,12 +200,12 @@ class Parser:
             if token is None:
                 return left
             right = self.unary()
-            left = _arithmetic(token.text, left, right)
+            left = arithmetic(token.text, left, right)
 
     def unary(self) -> Compiled:
         if self.accept("-"):
             operand = self.unary()
-            return _arithmetic("-", lambda e, c: 0.0, operand)
+            return arithmetic("-", lambda e, c: 0.0, operand)
         if self.accept("+"):
             return self.unary()
         return self.primary()
@@ -225,8 +227,7 @@ class Parser:
             number = float(token.text)
             return lambda e, c: number
         if token.kind == "string":
-            text = _unescape(token.text[1:-1])
-            return lambda e, c: text
+            return Literal(_unescape(token.text[1:-1]))
         if token.kind == "field":
             return self._field(_unescape(token.text[1:-1]))
         if token.kind == "op" and token.text == "(":
@@ -297,589 +298,5 @@ def evaluate_constant(text: str, context: Optional[Context] = None) -> Any:
     return compile_expression(text)({}, context or Context())
 
 
-# -- operators -------------------------------------------------------------------------
-
-
-def truth(value: Any) -> Optional[bool]:
-    """A condition's truth: booleans as they are, null as None; anything else is an
-    error in Splunk (a field is not a condition), reported by the caller."""
-    if value is None or isinstance(value, bool):
-        return value
-    raise SplError("the expression is not a condition (it gives a value, not true/false)")
-
-
-def _and(left: Compiled, right: Compiled) -> Compiled:
-    def run(e, c):
-        a = truth(left(e, c))
-        if a is False:
-            return False
-        b = truth(right(e, c))
-        if b is False:
-            return False
-        return None if a is None or b is None else True
-    return run
-
-
-def _or(left: Compiled, right: Compiled) -> Compiled:
-    def run(e, c):
-        a = truth(left(e, c))
-        if a is True:
-            return True
-        b = truth(right(e, c))
-        if b is True:
-            return True
-        return None if a is None or b is None else False
-    return run
-
-
-def _xor(left: Compiled, right: Compiled) -> Compiled:
-    def run(e, c):
-        a, b = truth(left(e, c)), truth(right(e, c))
-        return None if a is None or b is None else a != b
-    return run
-
-
-def _not(operand: Compiled) -> Compiled:
-    def run(e, c):
-        a = truth(operand(e, c))
-        return None if a is None else not a
-    return run
-
-
-_TESTS = {
-    "=": lambda r: r == 0, "==": lambda r: r == 0, "!=": lambda r: r != 0,
-    "<": lambda r: r < 0, ">": lambda r: r > 0, "<=": lambda r: r <= 0, ">=": lambda r: r >= 0,
-}
-
-
-def _comparison(op: str, left: Compiled, right: Compiled) -> Compiled:
-    test = _TESTS[op]
-
-    def run(e, c):
-        a, b = left(e, c), right(e, c)
-        if a is None or b is None:
-            return None
-        return any(test(compare(x, y)) for x in values_of(a) for y in values_of(b)
-                   if not isinstance(x, bool) and not isinstance(y, bool))
-    return run
-
-
-def like_pattern(pattern: str) -> re.Pattern[str]:
-    """SQL LIKE: `%` any run of characters, `_` one character (case-sensitive)."""
-    parts = []
-    for char in pattern:
-        parts.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
-    return re.compile("".join(parts) + r"\Z", re.DOTALL)
-
-
-def _like(left: Compiled, right: Compiled) -> Compiled:
-    def run(e, c):
-        a, b = left(e, c), right(e, c)
-        if a is None or b is None:
-            return None
-        regex = like_pattern(to_text(b) if not isinstance(b, list) else to_text(b[0]))
-        return any(regex.match(to_text(v)) for v in values_of(a))
-    return run
-
-
-def _in(left: Compiled, options: List[Compiled]) -> Compiled:
-    def run(e, c):
-        a = left(e, c)
-        if a is None:
-            return None
-        wanted = [o(e, c) for o in options]
-        return any(compare(x, y) == 0 for x in values_of(a) for w in wanted
-                   for y in values_of(w))
-    return run
-
-
-def _single(value: Any) -> Any:
-    """Operands of arithmetic must be single values (a multivalue field gives null)."""
-    return None if isinstance(value, (list, bool)) else value
-
-
-def _arithmetic(op: str, left: Compiled, right: Compiled) -> Compiled:
-    def run(e, c):
-        a, b = _single(left(e, c)), _single(right(e, c))
-        if a is None or b is None:
-            return None
-        if op == ".":
-            return to_text(a) + to_text(b)
-        x, y = to_number(a), to_number(b)
-        if x is None or y is None:
-            if op == "+" and x is None and y is None:
-                return to_text(a) + to_text(b)
-            return None
-        if op == "+":
-            return x + y
-        if op == "-":
-            return x - y
-        if op == "*":
-            return x * y
-        if y == 0:
-            return None
-        if op == "/":
-            return x / y
-        return math.fmod(x, y)
-    return run
-
-
-# -- functions -------------------------------------------------------------------------
-# Each entry: (least arguments, most arguments or None, builder(arguments) -> Compiled).
-
-FUNCTIONS: Dict[str, Tuple[int, Optional[int], Callable[[List[Compiled]], Compiled]]] = {}
-
-
-def function(name: str, low: int, high: Optional[int]):
-    def register(builder):
-        FUNCTIONS[name] = (low, high, builder)
-        return builder
-    return register
-
-
-def simple(name: str, low: int, high: Optional[int]):
-    """A function of its argument values (nulls included)."""
-    def register(implementation):
-        def builder(arguments):
-            def run(e, c):
-                return implementation(*[a(e, c) for a in arguments])
-            return run
-        FUNCTIONS[name] = (low, high, builder)
-        return implementation
-    return register
-
-
-def with_context(name: str, low: int, high: Optional[int]):
-    def register(implementation):
-        def builder(arguments):
-            def run(e, c):
-                return implementation(c, *[a(e, c) for a in arguments])
-            return run
-        FUNCTIONS[name] = (low, high, builder)
-        return implementation
-    return register
-
-
-def _number_of(value: Any) -> Optional[float]:
-    return to_number(_single(value))
-
-
-@function("if", 3, 3)
-def _if(arguments):
-    condition, then, otherwise = arguments
-
-    def run(e, c):
-        return then(e, c) if truth(condition(e, c)) is True else otherwise(e, c)
-    return run
-
-
-@function("case", 2, None)
-def _case(arguments):
-    if len(arguments) % 2:
-        raise SplError("case() takes pairs of condition and value")
-    pairs = list(zip(arguments[::2], arguments[1::2]))
-
-    def run(e, c):
-        for condition, value in pairs:
-            if truth(condition(e, c)) is True:
-                return value(e, c)
-        return None
-    return run
-
-
-@function("validate", 2, None)
-def _validate(arguments):
-    if len(arguments) % 2:
-        raise SplError("validate() takes pairs of condition and value")
-    pairs = list(zip(arguments[::2], arguments[1::2]))
-
-    def run(e, c):
-        for condition, value in pairs:
-            if truth(condition(e, c)) is not True:
-                return value(e, c)
-        return None
-    return run
-
-
-@function("coalesce", 1, None)
-def _coalesce(arguments):
-    def run(e, c):
-        for argument in arguments:
-            value = argument(e, c)
-            if value is not None:
-                return value
-        return None
-    return run
-
-
-@simple("isnull", 1, 1)
-def _isnull(value):
-    return value is None
-
-
-@simple("isnotnull", 1, 1)
-def _isnotnull(value):
-    return value is not None
-
-
-@simple("null", 0, 0)
-def _null():
-    return None
-
-
-@simple("true", 0, 0)
-def _true():
-    return True
-
-
-@simple("false", 0, 0)
-def _false():
-    return False
-
-
-@simple("isnum", 1, 1)
-def _isnum(value):
-    return _number_of(value) is not None
-
-
-@simple("isint", 1, 1)
-def _isint(value):
-    number = _number_of(value)
-    return number is not None and number == int(number)
-
-
-@simple("isstr", 1, 1)
-def _isstr(value):
-    return isinstance(value, str) and to_number(value) is None
-
-
-@simple("typeof", 1, 1)
-def _typeof(value):
-    if value is None:
-        return "Invalid"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, list):
-        return "Multivalue"
-    return "Number" if to_number(value) is not None else "String"
-
-
-def _round_half_up(number: float, digits: int) -> float:
-    try:
-        quantum = Decimal(1).scaleb(-digits)
-        return float(Decimal(repr(number)).quantize(quantum, rounding=ROUND_HALF_UP))
-    except (InvalidOperation, ValueError):
-        return number
-
-
-@simple("round", 1, 2)
-def _round(value, digits=0.0):
-    number, places = _number_of(value), _number_of(digits)
-    if number is None or places is None:
-        return None
-    return _round_half_up(number, int(places))
-
-
-@simple("ceiling", 1, 1)
-def _ceiling(value):
-    number = _number_of(value)
-    return None if number is None else float(math.ceil(number))
-
-
-FUNCTIONS["ceil"] = FUNCTIONS["ceiling"]
-
-
-@simple("floor", 1, 1)
-def _floor(value):
-    number = _number_of(value)
-    return None if number is None else float(math.floor(number))
-
-
-@simple("abs", 1, 1)
-def _abs(value):
-    number = _number_of(value)
-    return None if number is None else abs(number)
-
-
-@simple("pow", 2, 2)
-def _pow(base, exponent):
-    x, y = _number_of(base), _number_of(exponent)
-    try:
-        return None if x is None or y is None else float(x ** y)
-    except (OverflowError, ZeroDivisionError):
-        return None
-
-
-@simple("sqrt", 1, 1)
-def _sqrt(value):
-    number = _number_of(value)
-    return None if number is None or number < 0 else math.sqrt(number)
-
-
-def _extreme(values, pick):
-    """Eval's max/min: numbers compare as numbers; strings are greater than numbers."""
-    candidates = [v for value in values for v in values_of(value)]
-    if not candidates:
-        return None
-    numbers = [to_number(v) for v in candidates if to_number(v) is not None]
-    strings = [to_text(v) for v in candidates if to_number(v) is None]
-    if pick is max:
-        return max(strings) if strings else max(numbers)
-    return min(numbers) if numbers else min(strings)
-
-
-@simple("max", 1, None)
-def _max(*values):
-    return _extreme(values, max)
-
-
-@simple("min", 1, None)
-def _min(*values):
-    return _extreme(values, min)
-
-
-@simple("len", 1, 1)
-def _len(value):
-    value = _single(value)
-    return None if value is None else float(len(to_text(value)))
-
-
-@simple("lower", 1, 1)
-def _lower(value):
-    if isinstance(value, list):
-        return [to_text(v).lower() for v in value]
-    return None if value is None or isinstance(value, bool) else to_text(value).lower()
-
-
-@simple("upper", 1, 1)
-def _upper(value):
-    if isinstance(value, list):
-        return [to_text(v).upper() for v in value]
-    return None if value is None or isinstance(value, bool) else to_text(value).upper()
-
-
-def _trimmer(method):
-    def implementation(value, characters=None):
-        value = _single(value)
-        if value is None:
-            return None
-        chars = None if characters is None else to_text(characters)
-        return getattr(to_text(value), method)(chars)
-    return implementation
-
-
-for _name, _method in (("trim", "strip"), ("ltrim", "lstrip"), ("rtrim", "rstrip")):
-    simple(_name, 1, 2)(_trimmer(_method))
-
-
-@simple("substr", 2, 3)
-def _substr(value, start, length=None):
-    value, first = _single(value), _number_of(start)
-    if value is None or first is None:
-        return None
-    text = to_text(value)
-    begin = int(first) - 1 if first > 0 else len(text) + int(first)
-    begin = max(begin, 0)
-    if length is None:
-        return text[begin:]
-    count = _number_of(length)
-    return None if count is None else text[begin:begin + int(count)]
-
-
-@simple("replace", 3, 3)
-def _replace(value, regex, replacement):
-    value = _single(value)
-    if value is None or regex is None or replacement is None:
-        return None
-    try:
-        pattern = re.compile(to_text(regex))
-    except re.error as error:
-        raise SplError(f"replace(): invalid regex: {error}") from None
-    template = re.sub(r"\\(\d)", r"\\g<\1>", to_text(replacement))
-    return pattern.sub(template, to_text(value))
-
-
-@simple("split", 2, 2)
-def _split(value, separator):
-    value = _single(value)
-    if value is None or separator is None:
-        return None
-    text, sep = to_text(value), to_text(separator)
-    return normalize(list(text) if sep == "" else text.split(sep))
-
-
-@simple("match", 2, 2)
-def _match(value, regex):
-    if value is None or regex is None:
-        return None
-    try:
-        pattern = re.compile(to_text(regex))
-    except re.error as error:
-        raise SplError(f"match(): invalid regex: {error}") from None
-    return any(pattern.search(to_text(v)) for v in values_of(value))
-
-
-@simple("like", 2, 2)
-def _like_function(value, pattern):
-    if value is None or pattern is None:
-        return None
-    regex = like_pattern(to_text(_single(pattern) or ""))
-    return any(regex.match(to_text(v)) for v in values_of(value))
-
-
-@function("in", 2, None)
-def _in_function(arguments):
-    return _in(arguments[0], arguments[1:])
-
-
-@simple("cidrmatch", 2, 2)
-def _cidrmatch(cidr, address):
-    import ipaddress
-    if cidr is None or address is None:
-        return None
-    try:
-        network = ipaddress.ip_network(to_text(cidr), strict=False)
-        return any(ipaddress.ip_address(to_text(v)) in network for v in values_of(address))
-    except ValueError:
-        return False
-
-
-@simple("tostring", 1, 2)
-def _tostring(value, option=None):
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return [_tostring(v, option) for v in value]
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if option is None:
-        return to_text(value)
-    number, mode = to_number(value), to_text(option).lower()
-    if number is None:
-        return to_text(value)
-    if mode == "hex":
-        return hex(int(number))
-    if mode == "commas":
-        rounded = _round_half_up(number, 2)
-        text = f"{rounded:,.2f}"
-        return text[:-3] if text.endswith(".00") else text.rstrip("0")
-    if mode == "duration":
-        seconds = int(number)
-        days, rest = divmod(seconds, 86400)
-        clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
-        return f"{days}+{clock}" if days else clock
-    raise SplError(f"tostring(): unknown format {to_text(option)!r}")
-
-
-@simple("tonumber", 1, 2)
-def _tonumber(value, base=None):
-    value = _single(value)
-    if value is None:
-        return None
-    if base is None:
-        return to_number(value)
-    radix = _number_of(base)
-    try:
-        return float(int(to_text(value).strip(), int(radix or 10)))
-    except ValueError:
-        return None
-
-
-@simple("mvcount", 1, 1)
-def _mvcount(value):
-    count = len(values_of(value))
-    return float(count) if count else None
-
-
-@simple("mvindex", 2, 3)
-def _mvindex(value, start, end=None):
-    values = values_of(value)
-    first = _number_of(start)
-    if not values or first is None:
-        return None
-    n = len(values)
-    begin = int(first) + n if first < 0 else int(first)
-    if end is None:
-        return values[begin] if 0 <= begin < n else None
-    last_number = _number_of(end)
-    if last_number is None:
-        return None
-    last = int(last_number) + n if last_number < 0 else int(last_number)
-    if begin >= n or begin < 0 or last < begin:
-        return None
-    return normalize(values[begin:min(last, n - 1) + 1])
-
-
-@simple("mvappend", 1, None)
-def _mvappend(*values):
-    return normalize([v for value in values for v in values_of(value)])
-
-
-@simple("mvjoin", 2, 2)
-def _mvjoin(value, delimiter):
-    values = values_of(value)
-    if not values or delimiter is None:
-        return None
-    return to_text(delimiter).join(to_text(v) for v in values)
-
-
-@simple("mvdedup", 1, 1)
-def _mvdedup(value):
-    return normalize(list(dict.fromkeys(values_of(value))))
-
-
-@simple("mvsort", 1, 1)
-def _mvsort(value):
-    return normalize(sorted(to_text(v) for v in values_of(value)))
-
-
-@simple("mvfind", 2, 2)
-def _mvfind(value, regex):
-    pattern = re.compile(to_text(regex))
-    for index, item in enumerate(values_of(value)):
-        if pattern.search(to_text(item)):
-            return float(index)
-    return None
-
-
-@with_context("now", 0, 0)
-def _now(context):
-    return float(context.now)
-
-
-@with_context("time", 0, 0)
-def _time(context):
-    return float(context.now)
-
-
-@with_context("relative_time", 2, 2)
-def _relative_time(context, value, modifier):
-    number = _number_of(value)
-    if number is None or modifier is None:
-        return None
-    return times.resolve_time(to_text(modifier), number, context.tz)
-
-
-@with_context("strftime", 2, 2)
-def _strftime(context, value, fmt):
-    number = _number_of(value)
-    if number is None or fmt is None:
-        return None
-    return times.strftime(number, to_text(fmt), context.tz)
-
-
-@with_context("strptime", 2, 2)
-def _strptime(context, value, fmt):
-    value = _single(value)
-    if value is None or fmt is None:
-        return None
-    return times.strptime(to_text(value), to_text(fmt), context.tz)
-
-
-@simple("exact", 1, 1)
-def _exact(value):
-    return value
-
-
-__all__ = ["FUNCTIONS", "Context", "compile_expression", "evaluate_constant",
-           "format_number", "truth"]
+__all__ = ["FUNCTIONS", "Context", "Literal", "compile_expression", "evaluate_constant",
+           "truth"]

@@ -60,6 +60,9 @@ def split_pipeline(spl: str, search: Optional[str] = None) -> List[Tuple[str, in
     start, i, depth = 0, 0, 0
     while i < len(spl):
         char = spl[i]
+        if char == "\\":  # an escaped character (such as \") is plain text
+            i += 2
+            continue
         if char in "\"'":
             i = _skip_quoted(spl, i, search, 0)
             continue
@@ -104,6 +107,9 @@ def tokenize(text: str, offset: int, search: Optional[str] = None,
         start, depth = i, 0
         while i < n:
             char = text[i]
+            if char == "\\":
+                i += 2
+                continue
             if char in "\"'":
                 i = _skip_quoted(text, i, search, offset)
                 continue
@@ -132,6 +138,24 @@ def _one_string(raw: str) -> bool:
         return False
 
 
+def unquote_argument(text: str) -> str:
+    """An argument as Splunk's parser reads it: quoted and unquoted pieces joined, their
+    quotes removed, `\\"` and `\\\\` read as `"` and `\\` (`"("match(x,\\"y\\")")"` is
+    `(match(x,"y"))`, as the streamstats page writes reset_after); any other backslash
+    stays, so that regexes arrive as written."""
+    out, i = [], 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in '"\\':
+            out.append(text[i + 1])
+            i += 2
+            continue
+        if char != '"':
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def split_option(token: Token) -> Optional[Tuple[str, str]]:
     """`name=value` (value unquoted) or None when the token is not an option."""
     if token.quoted or "=" not in token.raw or token.raw.startswith("="):
@@ -139,7 +163,7 @@ def split_option(token: Token) -> Optional[Tuple[str, str]]:
     name, _, value = token.raw.partition("=")
     if not name.replace("_", "").replace(".", "").isalnum():
         return None
-    return name, unquote(value)
+    return name, unquote_argument(value)
 
 
 BOOLEAN_TRUE = ("true", "t", "1", "yes", "y")

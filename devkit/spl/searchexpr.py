@@ -19,6 +19,8 @@ with logical operators" and "Event segmentation and searching":
   `%5B`, `%3A`, `%0A`, `%2C`, `%28`, `%29`; minor: `/ : = @ . - $ # % \\ _`). A `*` in a
   term matches any run of characters within one major segment. A result without `_raw`
   (after `stats`, say) matches a term when one of its fields' values does;
+- `field=<CIDR>` (`ip=192.0.2.0/24`) matches the IP addresses in that network, as the
+  cidrmatch page shows the search command doing;
 - `earliest=` / `latest=` are time modifiers on `_time` (relative to the run's now).
 Refused: `TERM()`, `CASE()`, wildcards in field names, `eventtype=`, `tag=`,
 `savedsearch=`, index-time modifiers, `XOR`.
@@ -26,6 +28,7 @@ Refused: `TERM()`, `CASE()`, wildcards in field names, `eventtype=`, `tag=`,
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Callable, List, Optional
@@ -90,9 +93,31 @@ def _term(term: str) -> Predicate:
     return run
 
 
+def _network(value: str):
+    """The network a CIDR value stands for (`10.0.0.0/8`, `2001:db8::/32`), or None."""
+    if "/" not in value or "*" in value:
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _in_network(network, candidate) -> bool:
+    try:
+        return ipaddress.ip_address(to_text(candidate).strip()) in network
+    except ValueError:
+        return False
+
+
 def _equals(field: str, value: str) -> Predicate:
     if value == "*":
         return lambda e, c: e.get(field) is not None
+    network = _network(value)
+    if network is not None:
+        # A CIDR value matches the addresses in it ("| search ip="192.0.2.0/24"" keeps
+        # ip=192.0.2.56: Comparison and Conditional functions, cidrmatch).
+        return lambda e, c: any(_in_network(network, v) for v in values_of(e.get(field)))
     regex = value_regex(value)
     number = to_number(value) if "*" not in value else None
 

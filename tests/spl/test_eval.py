@@ -17,7 +17,10 @@ Oracles (Search Reference, Splunk Enterprise 9.x):
   substr("splunk", -3)="unk", replace with back-references, split) and "Conversion
   functions" (tostring(1==1)="True", tostring(15, "hex")="0xF",
   tostring(12345.6789, "commas")="12,345.68", tostring(615, "duration")="00:10:15",
-  tonumber("0A4", 16)=164). Date functions are in test_time.py.
+  tostring(9, "binary")="1001", tonumber("0A4", 16)=164, tonumber("0101", 2)=5;
+  "tonumber("seven") fails"; a field value with a leading or trailing space gives
+  null), "Informational functions" (typeof: "This example returns
+  NumberStringBoolInvalid"). Date functions are in test_time.py.
 """
 
 from __future__ import annotations
@@ -49,12 +52,13 @@ def evaluate(spl, expression, **fields):
     (r'replace("1/14/2023", "^(\d{1,2})/(\d{1,2})/", "\2/\1/")', "14/1/2023"),
     ('split("a;b;c", ";")', ["a", "b", "c"]),
     ("tostring(1==1)", "True"),
-    ('tostring(15, "hex")', "0xF".lower()),
+    ('tostring(15, "hex")', "0xF"),
+    ('tostring(9, "binary")', "1001"),
+    ('tonumber("0101", 2)', 5.0),
     ('tostring(12345.6789, "commas")', "12,345.68"),
     ('tostring(615, "duration")', "00:10:15"),
     ('tonumber("0A4", 16)', 164.0),
     ('tonumber("12.5")', 12.5),
-    ('tonumber("abc")', None),
     ('coalesce(null(), "x")', "x"),
     ('case(1==2, "a", 2==2, "b")', "b"),
     ('case(1==2, "a")', None),
@@ -185,7 +189,7 @@ def test_conditions(spl, expression, expected):
 
 @pytest.mark.parametrize("expression, expected", [
     ('typeof(12)', "Number"), ('typeof("x")', "String"), ("typeof(null())", "Invalid"),
-    ('typeof(1==1)', "Boolean"), ('typeof(mvappend("a", "b"))', "Multivalue"),
+    ('typeof(1==1)', "Bool"), ('typeof(mvappend("a", "b"))', "Multivalue"),
     ('trim("  a  ")', "a"), ('ltrim("xxa", "x")', "a"), ('rtrim("a  ")', "a"),
     ('mvsort(mvappend("b", "a", "C"))', ["C", "a", "b"]),
     ('mvfind(mvappend("ab", "cd"), "^c")', 1.0), ('validate(1==1, "ok", 1==2, "bad")', "bad"),
@@ -214,3 +218,143 @@ def test_string_escapes_and_unbalanced_syntax(spl):
         spl("search * | eval x=1 2", [{"a": "1"}])
     with pytest.raises(SplError, match="field=expression"):
         spl("search * | eval 3", [{"a": "1"}])
+
+
+def test_the_documented_conversion_examples_verbatim(spl):
+    # Conversion functions, tostring: "The following example returns "True 0xF
+    # 12,345.68"" and "returns foo=615 and foo2=00:10:15".
+    rows = spl('| makeresults | eval n=tostring(1==1) + " " + tostring(15, "hex") + " " + '
+               'tostring(12345.6789, "commas")')
+    assert rows[0]["n"] == "True 0xF 12,345.68"
+    rows = spl('| makeresults | eval foo=615 | eval foo2 = tostring(foo, "duration")')
+    assert rows[0]["foo"] == 615 and rows[0]["foo2"] == "00:10:15"
+
+
+def test_tonumber_of_a_string_that_is_no_number_fails_and_of_a_padded_field_is_null(spl):
+    with pytest.raises(SplError, match="seven"):
+        spl('| makeresults\n| eval result=tonumber("seven")')
+    assert evaluate(spl, "tonumber(celsius)", celsius=" 21 ") is None
+    assert evaluate(spl, "tonumber(trim(celsius))", celsius=" 21 ") == 21.0
+    assert evaluate(spl, "tonumber(word)", word="seven") is None
+
+
+def test_tostring_binary_and_hex_take_integers_only(spl):
+    with pytest.raises(SplError, match="binary"):
+        spl('| makeresults | eval n=tostring("5", "binary")')
+    assert evaluate(spl, 'tostring(2.5, "hex")') is None
+    assert evaluate(spl, 'tostring(-1, "binary")') is None
+
+
+def test_the_documented_typeof_example_verbatim(spl):
+    # Informational functions, typeof: "This example returns NumberStringBoolInvalid".
+    rows = spl('| makeresults | eval n=typeof(12) + typeof("string") + typeof(1==2) + '
+               'typeof(badfield)')
+    assert rows[0]["n"] == "NumberStringBoolInvalid"
+    rows = spl("| makeresults | eval t=typeof(_time)")
+    assert rows[0]["t"] == "Number"
+
+
+# The evaluation function pages' own examples, verbatim (Search Reference 9.x/10.x):
+# "Text functions" and "Multivalue eval functions".
+
+@pytest.mark.parametrize("expression, expected", [
+    ('ltrim("   ZZZZabcZZ ", " Z")', "abcZZ "),
+    ('rtrim("   ZZZZabcZZ ", " Z")', "   ZZZZabc"),
+    ('trim("   ZZZZabcZZ ", " Z")', "abc"),
+    ('substr("string", 1, 3) + substr("string", -3)', "string"),
+    ('urldecode("http%3A%2F%2Fwww.splunk.com%2Fdownload%3Fr%3Dheader")',
+     "http://www.splunk.com/download?r=header"),
+    ('mvrange(1,11,2)', [1.0, 3.0, 5.0, 7.0, 9.0]),
+    ('mvreverse(split("1,2,3", ","))', ["3", "2", "1"]),
+    ('mvreverse(mvappend("1", "2", "3"))', ["3", "2", "1"]),
+    ('split("abcd","")', ["a", "b", "c", "d"]),
+    ('split("1a2b3c4def567890","def")', ["1a2b3c4", "567890"]),
+    ('split("name::value","::")', ["name", "value"]),
+])
+def test_documented_text_and_multivalue_examples(spl, expression, expected):
+    assert evaluate(spl, expression) == expected
+
+
+def test_the_documented_len_and_length_example(spl):
+    names = ["buttercup", "rarity", "tenderhoof", "dash", "mistmane"]
+    rows = spl("search * | eval length=len(names)", [{"names": n} for n in names])
+    assert [r["length"] for r in rows] == [9, 6, 10, 4, 8]
+    assert evaluate(spl, "length(x)", x="dash") == 4
+
+
+def test_trim_removes_spaces_and_tabs_by_default_not_line_breaks(spl):
+    assert evaluate(spl, "trim(x)", x=" \t a \t") == "a"
+    assert evaluate(spl, "trim(x)", x="\na\n") == "\na\n"
+
+
+def test_substr_follows_sqlite_at_zero_and_with_a_negative_length(spl):
+    # "The indexes follow SQLite semantics": substr(X, 0, 3) is the first two
+    # characters, a negative length counts back from the start.
+    assert evaluate(spl, 'substr("string", 0, 3)') == "st"
+    assert evaluate(spl, 'substr("string", 4, -2)') == "tr"
+    assert evaluate(spl, 'substr("string", -10, 6)') == "st"  # 6 from 4 before the start
+
+
+NAMES = ["alex", "celestino", "claudia", "david", "ikraam", "nyah", "rutherford", "wei"]
+PONIES = ["buttercup", "dash", "flutter", "honey", "ivory", "minty", "pinky", "rarity"]
+
+
+@pytest.mark.parametrize("expression, field, expected", [
+    ("mvindex(names,2)", "names", "claudia"),
+    ("mvindex(names,0,3)", "names", ["alex", "celestino", "claudia", "david"]),
+    ("mvindex(ponies,-1)", "ponies", "rarity"),
+    ("mvindex(ponies,-3)", "ponies", "minty"),
+    ("mvindex(ponies, -3, -1)", "ponies", ["minty", "pinky", "rarity"]),
+])
+def test_the_documented_mvindex_examples(spl, expression, field, expected):
+    values = NAMES if field == "names" else PONIES
+    assert evaluate(spl, expression, **{field: values}) == expected
+
+
+def test_mvzip_joins_pairs_with_a_comma_by_default(spl):
+    assert evaluate(spl, "mvzip(hosts,ports)", hosts=["a", "b"], ports=["80", "443"]) == [
+        "a,80", "b,443"]
+    assert evaluate(spl, 'mvzip(mvzip(field1,field2,"|"),field3,"|")', field1=["1", "2"],
+                    field2=["x", "y"], field3=["p", "q"]) == ["1|x|p", "2|y|q"]
+
+
+def test_the_spath_function_reads_a_path_as_the_command_does(spl):
+    raw = '{"vendorProductSet": {"product": {"desc": {"locDesc": ["Precios", "Prix"]}}}}'
+    assert evaluate(spl, 'spath(_raw, "vendorProductSet.product.desc.locDesc{}")',
+                    _raw=raw) == ["Precios", "Prix"]
+    assert evaluate(spl, 'spath(_raw, "vendorProductSet.product.desc")', _raw=raw) == (
+        '{"locDesc": ["Precios", "Prix"]}')
+    with pytest.raises(SplUnsupported, match="XML"):
+        evaluate(spl, 'spath(x, "a")', x="<a>1</a>")
+
+
+# "Comparison and Conditional functions", cidrmatch and in: the pages' searches with
+# their data and results, verbatim.
+
+def test_the_documented_cidrmatch_examples(spl):
+    rows = spl('| makeresults \n| eval subnet="192.0.2.0/24", ip="192.0.3.0"\n'
+               '| eval result=if(cidrmatch(subnet, ip), "true", "false")')
+    assert rows[0]["result"] == "false"
+    rows = spl('| makeresults \n| eval ip="192.0.2.56" \n| where cidrmatch("192.0.2.0/24", ip)')
+    assert [r["ip"] for r in rows] == ["192.0.2.56"]
+    rows = spl('| makeresults \n| eval ip="192.0.2.56" \n| search ip="192.0.2.0/24"')
+    assert [r["ip"] for r in rows] == ["192.0.2.56"]
+    rows = spl('| makeresults \n| eval subnet="2001:0db8:ffff:ffff:ffff:ffff:ffff:ff00/120", '
+               'ip="2001:0db8:ffff:ffff:ffff:ffff:ffff:ff99"\n'
+               '| eval result = if(cidrmatch(subnet, ip), "true", "false")')
+    assert rows[0]["result"] == "true"
+    rows = spl('| makeresults \n| eval ip="2001:0db8:ffff:ffff:ffff:ffff:ffff:ff99"\n'
+               '| where cidrmatch("2001:0db8:ffff:ffff:ffff:ffff:ffff:ff00/120", ip)')
+    assert len(rows) == 1
+
+
+def test_in_written_as_an_operator_in_lower_case(spl):
+    events = [{"status": s, "ipaddress": "10.0.0.1", "clientip": c}
+              for s, c in (("404", "203.0.113.255"), ("200", "10.0.0.2"))]
+    rows = spl('search * | where status in("400", "401", "403", "404")', events)
+    assert [r["status"] for r in rows] == ["404"]
+    rows = spl('search * | where "203.0.113.255" in(ipaddress, clientip)', events)
+    assert [r["status"] for r in rows] == ["404"]
+    rows = spl('search * | eval error=if(in(status, "404","500","503"),"true","false") '
+               '| stats count by error', events)
+    assert rows == [{"error": "false", "count": 1}, {"error": "true", "count": 1}]

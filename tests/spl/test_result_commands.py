@@ -132,3 +132,57 @@ def test_the_engine_never_changes_the_callers_events(spl):
     events = [{"a": "1", "_time": "5"}]
     spl("search * | eval a=2 | rename a AS b", events)
     assert events == [{"a": "1", "_time": "5"}]
+
+
+# Search Reference "dedup" (9.x): keepevents "keep all events, but will remove the
+# selected fields from events after the first event containing a particular
+# combination of values"; sortby "determines which of the duplicate events to keep.
+# When the list of events is sorted, the top-most event, of the duplicate events in
+# the sorted list, is retained" (`dedup source sortby +_time`, `sortby -_size`); N
+# "must be greater than 0". Search Reference "tail": `tail [<N>]`, no limit option.
+
+def test_dedup_keepevents_keeps_duplicates_without_the_fields(spl):
+    events = [{"id": "1", "source": "a", "x": "1"}, {"id": "2", "source": "a", "x": "2"},
+              {"id": "3", "source": "b"}]
+    assert spl("search * | dedup source keepevents=true", events) == [
+        {"id": "1", "source": "a", "x": "1"}, {"id": "2", "x": "2"},
+        {"id": "3", "source": "b"}]
+
+
+def test_dedup_sortby_decides_which_duplicate_is_kept(spl):
+    events = [{"source": s, "_time": t, "_size": z} for s, t, z in
+              [("a", 30, "5"), ("b", 20, "9"), ("a", 10, "7"), ("b", 40, "1")]]
+    rows = spl("search * | dedup source sortby +_time", events)
+    assert [(r["source"], r["_time"]) for r in rows] == [("a", 10), ("b", 20)]
+    rows = spl("search * | dedup source sortby -_size", events)
+    assert [(r["source"], r["_size"]) for r in rows] == [("b", "9"), ("a", "7")]
+
+
+def test_dedup_zero_and_tail_limit_are_errors(spl):
+    with pytest.raises(SplError, match="greater than 0"):
+        spl("search * | dedup 0 source", [{"source": "a"}])
+    with pytest.raises(SplUnsupported, match="limit"):
+        spl("search * | tail limit=2", [{"source": "a"}])
+
+
+# Search Reference "makeresults" (9.4): `[<format>=<format_type>] [data=<string>]`
+# generate results from inline CSV or JSON data (its examples: `format=csv
+# data="name, age\nJohn,35\nSarah,39"` and `format=json data="[{\"name\":\"John\",
+# \"age\":35}, {\"name\":\"Sarah\", \"age\":39}]"`); `annotate`, `splunk_server` and
+# `splunk_server_group` concern the servers and are refused by name.
+
+def test_makeresults_from_inline_csv_and_json(spl):
+    rows = spl('| makeresults format=csv data="name, age\nJohn,35\nSarah,39"')
+    assert [{k: v for k, v in r.items() if k != "_time"} for r in rows] == [
+        {"name": "John", "age": "35"}, {"name": "Sarah", "age": "39"}]
+    assert rows[0]["_time"] == spl.now
+    rows = spl('| makeresults format=json data="[{\\"name\\":\\"John\\", \\"age\\":35}, '
+               '{\\"name\\":\\"Sarah\\", \\"age\\":39}]"')
+    assert [(r["name"], r["age"]) for r in rows] == [("John", "35"), ("Sarah", "39")]
+
+
+def test_makeresults_data_needs_a_format_and_server_options_are_refused(spl):
+    with pytest.raises(SplError, match="format"):
+        spl('| makeresults data="a,b\n1,2"')
+    with pytest.raises(SplUnsupported, match="annotate"):
+        spl("| makeresults count=5 annotate=true")

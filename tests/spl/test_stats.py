@@ -234,3 +234,34 @@ def test_a_quoted_field_name_in_a_function(spl):
     rows = spl('search * | stats values("user name") dc("user name") AS n',
                [{"user name": "b"}, {"user name": "a"}])
     assert rows == [{'values("user name")': ["a", "b"], "n": 2.0}]
+
+
+# Search Reference (9.4) "stats", Optional arguments: `dedup_splitvals` "Specifies
+# whether to remove duplicate values in multivalued BY clause fields" (default false);
+# `partitions` only splits the work for a multithreaded reduce; `allnum` (default false)
+# and `delim` change results in ways the engine does not reproduce, so they are refused
+# by name; wildcards in a function's field (`avg(*)`) likewise.
+
+def test_a_value_repeated_in_a_multivalue_by_field_counts_again_unless_dedup(spl):
+    events = [{"tag": ["a", "a", "b"]}, {"tag": "a"}]
+    assert spl("search * | stats count by tag", events) == [
+        {"tag": "a", "count": 3.0}, {"tag": "b", "count": 1.0}]
+    assert spl("search * | stats dedup_splitvals=true count by tag", events) == [
+        {"tag": "a", "count": 2.0}, {"tag": "b", "count": 1.0}]
+
+
+def test_partitions_changes_nothing(spl):
+    events = [{"p": p} for p in "abca"]
+    assert spl("search * | stats partitions=4 count by p", events) == spl(
+        "search * | stats count by p", events)
+
+
+def test_allnum_delim_and_wildcard_fields_are_refused_by_name(spl):
+    import pytest
+
+    for query, named in (("stats allnum=true sum(x)", "allnum"),
+                         ("stats delim=\",\" values(x)", "delim"),
+                         ("stats avg(*)", "wildcard"),
+                         ("eventstats allnum=t sum(x)", "allnum")):
+        with pytest.raises(SplUnsupported, match=named):
+            spl(f"search * | {query}", [{"x": "1"}])

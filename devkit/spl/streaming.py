@@ -1,0 +1,345 @@
+"""Commands that change each result on its own, in order: `eval`, `rex`, `rename`,
+`fillnull`, `makemv`, `mvexpand`, `addinfo` and the app's own `cloudsecrets` (each follows its
+Search Reference page; cloudsecrets runs the packaged command, see external.py)."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Dict
+
+from .commands import (
+    Command,
+    Parser,
+    bool_option,
+    expand_patterns,
+    field_names,
+    int_option,
+    registrar,
+    split_top_level,
+    take_options,
+)
+from .errors import SplError, SplUnsupported
+from .evalexpr import compile_expression
+from .lexer import tokenize
+from .values import format_number, normalize, to_text, values_of
+
+PARSERS: Dict[str, Parser] = {}
+command = registrar(PARSERS)
+
+
+class Eval(Command):
+    """eval: Search Reference "eval": assignments left to right, each seeing the ones
+    before; a null result removes the field; a true/false result is an error, as in
+    Splunk ("fields cannot be assigned a boolean result")."""
+
+    name = "eval"
+
+    def __init__(self, position: int, assignments) -> None:
+        super().__init__(position)
+        self.assignments = assignments
+
+    def run(self, rows, context):
+        for row in rows:
+            for name, expression, position in self.assignments:
+                try:
+                    value = expression(row, context.eval_context)
+                except SplError as error:
+                    raise type(error)(f"eval: {error.detail}").located(
+                        context.search, position) from None
+                if isinstance(value, bool):
+                    raise SplError(f"eval: field '{name}' cannot be assigned a boolean "
+                                   f"result", search=context.search, position=position)
+                if value is None:
+                    row.pop(name, None)
+                else:
+                    row[name] = list(value) if isinstance(value, list) else value
+        return rows
+
+
+@command("eval")
+def parse_eval(text, offset, position, search, lookups):
+    assignments = []
+    for piece, start in split_top_level(text):
+        match = re.match(r"\s*(\"[^\"]*\"|'[^']*'|[^\s=!<>]+)\s*=(?!=)", piece)
+        if not match or not piece[match.end():].strip():
+            raise SplError("eval needs assignments of the form field=expression",
+                           search=search, position=offset + start)
+        name = match.group(1).strip("\"'")
+        expression = compile_expression(piece[match.end():], offset + start + match.end(),
+                                        search)
+        assignments.append((name, expression, offset + start))
+    return Eval(position, assignments)
+
+
+class Rename(Command):
+    """rename: Search Reference "rename": `a AS b` (wildcards rename alike)."""
+
+    name = "rename"
+
+    def __init__(self, position, pairs):
+        super().__init__(position)
+        self.pairs = pairs
+
+    def run(self, rows, context):
+        out = []
+        for row in rows:
+            for old, new in self.pairs:
+                if "*" in old:
+                    regex = re.compile("(.*)".join(re.escape(p) for p in old.split("*")) +
+                                       r"\Z")
+                    for name in list(row):
+                        match = regex.match(name)
+                        if match:
+                            parts = new.split("*")
+                            target = parts[0] + "".join(
+                                g + p for g, p in zip(match.groups(), parts[1:]))
+                            row[target] = row.pop(name)
+                elif old in row:
+                    row[new] = row.pop(old)
+                else:
+                    row.pop(new, None)
+            out.append(row)
+        return out
+
+
+@command("rename")
+def parse_rename(text, offset, position, search, lookups):
+    tokens = tokenize(text, offset, search)
+    pairs = []
+    for i in range(0, len(tokens), 3):
+        group = tokens[i:i + 3]
+        if len(group) != 3 or group[1].raw.lower() != "as":
+            raise SplError("rename needs pairs of the form field AS newname", search=search,
+                           position=group[0].position)
+        pairs.append((group[0].text, group[2].text))
+    if not pairs:
+        raise SplError("rename needs a field", search=search, position=position)
+    return Rename(position, pairs)
+
+
+class Fillnull(Command):
+    """fillnull: Search Reference "fillnull": `value` (0) into the listed fields, or into
+    every field some result has."""
+
+    name = "fillnull"
+
+    def __init__(self, position, value, fields):
+        super().__init__(position)
+        self.value = value
+        self.fields = fields
+
+    def run(self, rows, context):
+        names = self.fields or expand_patterns(["*"], rows)
+        for row in rows:
+            for name in names:
+                if row.get(name) is None:
+                    row[name] = self.value
+        return rows
+
+
+@command("fillnull")
+def parse_fillnull(text, offset, position, search, lookups):
+    tokens = tokenize(text, offset, search)
+    options, tokens = take_options(tokens, ("value",), "fillnull", search)
+    value = options["value"][0] if "value" in options else "0"
+    return Fillnull(position, value, field_names(tokens, "fillnull", search))
+
+
+class Mvexpand(Command):
+    """mvexpand: Search Reference "mvexpand": one result per value of the field."""
+
+    name = "mvexpand"
+
+    def __init__(self, position, field_name, limit):
+        super().__init__(position)
+        self.field = field_name
+        self.limit = limit
+
+    def run(self, rows, context):
+        out = []
+        for row in rows:
+            values = values_of(row.get(self.field))
+            if not values:
+                out.append(row)
+                continue
+            for value in values[:self.limit] if self.limit else values:
+                out.append({**row, self.field: value})
+        return out
+
+
+@command("mvexpand")
+def parse_mvexpand(text, offset, position, search, lookups):
+    tokens = tokenize(text, offset, search)
+    options, tokens = take_options(tokens, ("limit",), "mvexpand", search, anywhere=True)
+    fields = field_names(tokens, "mvexpand", search)
+    if len(fields) != 1:
+        raise SplError("mvexpand needs one field", search=search, position=position)
+    return Mvexpand(position, fields[0], int_option(options, "limit", 0, search))
+
+
+class Rex(Command):
+    """rex: Search Reference "rex": named groups of a regex over `field` (`_raw`) become
+    fields (the first match; `max_match=0` every match, multivalue)."""
+
+    name = "rex"
+
+    def __init__(self, position, field_name, regex, max_match):
+        super().__init__(position)
+        self.field = field_name
+        self.regex = regex
+        self.max_match = max_match
+
+    def run(self, rows, context):
+        for row in rows:
+            values = values_of(row.get(self.field))
+            if not values:
+                continue
+            matches = list(self.regex.finditer(to_text(values[0])))
+            if self.max_match:
+                matches = matches[:self.max_match]
+            extracted: Dict[str, list] = {}
+            for match in matches:
+                for name, value in match.groupdict().items():
+                    if value is not None:
+                        extracted.setdefault(name, []).append(value)
+            for name, found in extracted.items():
+                row[name] = normalize(found)
+        return rows
+
+
+@command("rex")
+def parse_rex(text, offset, position, search, lookups):
+    tokens = tokenize(text, offset, search, commas=False)
+    options, tokens = take_options(tokens, ("field", "max_match", "mode", "offset_field"),
+                                   "rex", search, anywhere=True)
+    for name in ("mode", "offset_field"):
+        if name in options:
+            raise SplUnsupported(f"unsupported rex option '{name}'", search=search,
+                                 position=options[name][1].position)
+    if len(tokens) != 1 or not tokens[0].quoted:
+        raise SplError("rex needs one quoted regular expression", search=search,
+                       position=position)
+    pattern = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", tokens[0].text)
+    try:
+        regex = re.compile(pattern)
+    except re.error as error:
+        raise SplError(f"rex: invalid regex: {error}", search=search,
+                       position=tokens[0].position) from None
+    field_name = options["field"][0] if "field" in options else "_raw"
+    return Rex(position, field_name, regex, int_option(options, "max_match", 1, search))
+
+
+class Addinfo(Command):
+    """addinfo: Search Reference "addinfo": the run's time range and dispatch time."""
+
+    name = "addinfo"
+
+    def run(self, rows, context):
+        for row in rows:
+            row["info_min_time"] = context.earliest if context.earliest is not None else 0.0
+            row["info_max_time"] = context.latest if context.latest is not None else "+Infinity"
+            row["info_search_time"] = context.now
+            row["info_sid"] = f"engine_{format_number(math.floor(context.now))}"
+        return rows
+
+
+@command("addinfo")
+def parse_addinfo(text, offset, position, search, lookups):
+    if text.strip():
+        raise SplUnsupported("unsupported addinfo arguments", search=search, position=offset)
+    return Addinfo(position)
+
+
+class Cloudsecrets(Command):
+    """cloudsecrets: the app's packaged streaming command over protocol v2 (see
+    external.py)."""
+
+    name = "cloudsecrets"
+
+    def __init__(self, position, args):
+        super().__init__(position)
+        self.args = args
+
+    def run(self, rows, context):
+        try:
+            return context.command_runner.run(rows, self.args)
+        except SplError as error:
+            raise self.fail(error, context) from None
+
+
+@command("cloudsecrets")
+def parse_cloudsecrets(text, offset, position, search, lookups):
+    tokens = tokenize(text, offset, search, commas=False)
+    return Cloudsecrets(position, [t.raw for t in tokens])
+
+
+
+class Makemv(Command):
+    """makemv: Search Reference "makemv": splits a field's text into a multivalue field,
+    at every occurrence of `delim` (a single space by default) or, with `tokenizer`,
+    taking the first capturing group of each match of that regex; empty values are
+    dropped unless `allowempty=true`. A field that is already multivalue has each of
+    its values split, in order. `setsv=true` is refused."""
+
+    name = "makemv"
+
+    def __init__(self, position, field_name, delim, tokenizer, allowempty):
+        super().__init__(position)
+        self.field = field_name
+        self.delim = delim
+        self.tokenizer = tokenizer
+        self.allowempty = allowempty
+
+    def run(self, rows, context):
+        for row in rows:
+            values = values_of(row.get(self.field))
+            if not values:
+                continue
+            parts = [part for value in values for part in self._split(to_text(value))]
+            if not self.allowempty:
+                parts = [part for part in parts if part != ""]
+            row[self.field] = normalize(parts)
+            if row[self.field] is None:
+                del row[self.field]
+        return rows
+
+    def _split(self, text: str) -> list:
+        if self.tokenizer is None:
+            return text.split(self.delim)
+        return [match.group(1) if self.tokenizer.groups else match.group(0)
+                for match in self.tokenizer.finditer(text)]
+
+
+@command("makemv")
+def parse_makemv(text, offset, position, search, lookups):
+    tokens = tokenize(text, offset, search, commas=False)
+    options, tokens = take_options(tokens, ("delim", "tokenizer", "allowempty", "setsv"),
+                                   "makemv", search, anywhere=True)
+    if bool_option(options, "setsv", False, search):
+        raise SplUnsupported("unsupported makemv option 'setsv'", search=search,
+                             position=options["setsv"][1].position)
+    if "delim" in options and "tokenizer" in options:
+        raise SplError("makemv takes delim or tokenizer, not both", search=search,
+                       position=options["tokenizer"][1].position)
+    fields = field_names(tokens, "makemv", search)
+    if len(fields) != 1:
+        raise SplError("makemv needs one field", search=search, position=position)
+    tokenizer = None
+    if "tokenizer" in options:
+        value, token = options["tokenizer"]
+        try:
+            tokenizer = re.compile(value)
+        except re.error as error:
+            raise SplError(f"makemv: invalid tokenizer regex: {error}", search=search,
+                           position=token.position) from None
+    delim = options["delim"][0] if "delim" in options else " "
+    if not delim:
+        raise SplError("makemv: delim cannot be empty", search=search,
+                       position=options["delim"][1].position)
+    return Makemv(position, fields[0], delim, tokenizer,
+                  bool_option(options, "allowempty", False, search))
+
+
+__all__ = ["PARSERS", "Addinfo", "Cloudsecrets", "Eval", "Fillnull", "Makemv", "Mvexpand",
+           "Rename", "Rex"]
