@@ -140,6 +140,13 @@ SERVICE_NAMES = {
     "ecs": "Amazon ECS",
     "eks": "Amazon EKS",
     "organizations": "AWS Organizations",
+    "logs": "Amazon CloudWatch Logs",
+    "ecr": "Amazon ECR",
+    "dynamodb": "Amazon DynamoDB",
+    "sns": "Amazon SNS",
+    "sqs": "Amazon SQS",
+    "config": "AWS Config",
+    "guardduty": "Amazon GuardDuty",
 }
 
 _SECRET_ARN = re.compile(r"^arn:[^:]*:secretsmanager:([^:]*):([^:]*):secret:(.+)$")

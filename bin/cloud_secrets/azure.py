@@ -19,6 +19,10 @@ Input shapes handled (names as Splunk extracts them; the engine strips Event Hub
   `claims.`, `caller`, `httpRequest.clientIpAddress`. Each field the normalizer reads is
   declared once with its spellings in both shapes (OPERATION_NAME, CATEGORY, ...), so
   both shapes go through one recognition path and one normalization;
+- Managed HSM resource logs, which write `TenantId`, `requestUri`, `httpStatusCode` and
+  `clientInfo` at the top level and `identity` as JSON text whose claims' URI names are
+  spelled with underscores (`http_schemas_xmlsoap_org_ws_2005_05_identity` > `claims` >
+  `upn`): the text is parsed for the caller's claims;
 - any other Azure record (an operation name with a category or `resourceId`): a readable
   `vendor_product` from its resource provider and `secret_operation` none.
 
@@ -50,7 +54,7 @@ from __future__ import annotations
 import re
 from typing import Dict, Optional, Tuple
 
-from .fields import EventFields, FieldRegistry
+from .fields import EventFields, FieldRegistry, fields_from_record, parse_json_object
 from .schema import Normalized, observed
 
 PLATFORM = "Azure"
@@ -74,11 +78,21 @@ for _spelling in ("CallerIpAddress", "callerIPAddress", "CallerIPAddress"):
     fields(_spelling)
 RESOURCE_ID = (fields("resourceId"),)
 CALLER = (fields("caller"),)
-TENANT_ID = (fields("tenantId"),)
+# Managed HSM resource logs write `TenantId`, and `requestUri`, `httpStatusCode` and
+# `clientInfo` at the top level rather than under `properties.` (the Managed HSM logging
+# page's example entry); splunkd sends a field only under the name it is asked for.
+TENANT_ID = tuple(map(fields, ("tenantId", "TenantId")))
 LOCATION = (fields("location"),)
-OBJECT_URL = tuple(map(fields, ("properties.id", "properties.requestUri")))
-HTTP_STATUS = tuple(map(fields, ("properties.httpStatusCode", "properties.statusCode")))
-CLIENT_INFO = (fields("properties.clientInfo"),)
+OBJECT_URL = tuple(map(fields, ("properties.id", "properties.requestUri", "requestUri")))
+HTTP_STATUS = tuple(map(fields, ("properties.httpStatusCode", "properties.statusCode",
+                                 "httpStatusCode")))
+CLIENT_INFO = tuple(map(fields, ("properties.clientInfo", "clientInfo")))
+# Managed HSM logs write `identity` as JSON text, with the claims' URI names spelled with
+# underscores and split at `claims`:
+# {"claim": {"http_schemas_xmlsoap_org_ws_2005_05_identity": {"claims": {"upn": ...}}}}.
+IDENTITY_TEXT = fields("identity")
+_UNDERSCORED_XMLSOAP = "http_schemas_xmlsoap_org_ws_2005_05_identity.claims."
+_UNDERSCORED_MICROSOFT = "http_schemas_microsoft_com_identity.claims."
 AUTHORIZATION_SCOPE = (fields("authorization.scope"),)
 # Access-policy changes that Key Vault writes into a VaultPut/VaultPatch resource log
 # (Azure Monitor shows them as addedAccessPolicy_ObjectId and so on): every access policy
@@ -93,14 +107,15 @@ ACCESS_POLICY_CHANGES = tuple(
 # Claims: under resource logs' `identity.claim.`, Activity logs' `identity.claims.`
 # (diagnostic settings) and `claims.` (event schema); short and URI names alike.
 _CLAIM_GROUPS = ("identity.claim.", "identity.claims.", "claims.")
-UPN_CLAIMS = tuple(fields(group + name) for name in ("upn", _URI_UPN, "unique_name", _URI_NAME)
-                   for group in _CLAIM_GROUPS)
-OID_CLAIMS = tuple(fields(group + name) for name in ("oid", _URI_OID)
-                   for group in _CLAIM_GROUPS)
+UPN_CLAIMS = tuple(fields(group + name) for name in (
+    "upn", _URI_UPN, _UNDERSCORED_XMLSOAP + "upn", "unique_name", _URI_NAME)
+    for group in _CLAIM_GROUPS)
+OID_CLAIMS = tuple(fields(group + name) for name in (
+    "oid", _URI_OID, _UNDERSCORED_MICROSOFT + "objectidentifier") for group in _CLAIM_GROUPS)
 APPID_CLAIMS = tuple(fields(group + name) for name in ("appid", "azp")
                      for group in _CLAIM_GROUPS)
-TENANT_CLAIMS = tuple(fields(group + name) for name in ("tid", _URI_TID)
-                      for group in _CLAIM_GROUPS)
+TENANT_CLAIMS = tuple(fields(group + name) for name in (
+    "tid", _URI_TID, _UNDERSCORED_MICROSOFT + "tenantid") for group in _CLAIM_GROUPS)
 
 # AuditEvent operationName -> secret operation. Exact names from the Key Vault logging
 # reference: a name is looked up whole, never tested by substring (KeyListDeleted is a
@@ -221,13 +236,26 @@ def recognizes(event: EventFields) -> bool:
         _first(event, CATEGORY) or _first(event, RESOURCE_ID))
 
 
-def _caller(event: EventFields) -> Tuple[str, str, str]:
+def _claims(event: EventFields) -> EventFields:
+    """Where the caller's claims are read: the event, or its `identity` parsed from JSON text.
+
+    Splunk's JSON extraction leaves a value that is itself JSON text as one string field;
+    Managed HSM writes `identity` so. Parsed, its claims get the names they would have had
+    as an object (`identity.claim.upn`, ...). Text that is not a JSON object changes
+    nothing.
+    """
+    text = event.get(IDENTITY_TEXT)
+    parsed = parse_json_object(text) if text.startswith("{") else None
+    return EventFields(fields_from_record({"identity": parsed})) if parsed else event
+
+
+def _caller(event: EventFields, claims: EventFields) -> Tuple[str, str, str]:
     """Return (principal, principal_type, principal_session)."""
-    upn = _first(event, UPN_CLAIMS)
+    upn = _first(claims, UPN_CLAIMS)
     if upn:
         return upn.lower(), "user", ""
-    app_id = _first(event, APPID_CLAIMS).lower()
-    object_id = _first(event, OID_CLAIMS)
+    app_id = _first(claims, APPID_CLAIMS).lower()
+    object_id = _first(claims, OID_CLAIMS)
     if object_id:
         return object_id.lower(), "application", app_id
     caller = _first(event, CALLER).lower()
@@ -314,7 +342,8 @@ def normalize(event: EventFields) -> Normalized:
             vault = vault or resource.group(1)
             secret = secret or (resource.group(2) or "")
 
-    principal, principal_type, session = _caller(event)
+    claims = _claims(event)
+    principal, principal_type, session = _caller(event, claims)
     subscription = _SUBSCRIPTION.match(resource_id)
     return observed(
         platform=PLATFORM,
@@ -322,7 +351,7 @@ def normalize(event: EventFields) -> Normalized:
         principal=principal,
         principal_type=principal_type,
         principal_session=session,
-        principal_account=(_first(event, TENANT_CLAIMS) or _first(event, TENANT_ID)).lower(),
+        principal_account=(_first(claims, TENANT_CLAIMS) or _first(event, TENANT_ID)).lower(),
         secret_operation=operation,
         secret=(secret,) if secret and key_vault else (),
         secret_store=f"azure:{vault.lower()}" if vault and key_vault else "",

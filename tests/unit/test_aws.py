@@ -134,6 +134,14 @@ OPERATIONS = [
     ("ec2", "GetPasswordData", {}, "Amazon EC2", "none"),
     ("kms", "Decrypt", {}, "AWS KMS", "none"),
     ("quicksight", "ListUsers", {}, "AWS quicksight", "none"),
+    # Services whose policy calls look like a secret store's (the second set of real logs).
+    ("logs", "PutResourcePolicy", {}, "Amazon CloudWatch Logs", "none"),
+    ("ecr", "SetRepositoryPolicy", {}, "Amazon ECR", "none"),
+    ("dynamodb", "PutResourcePolicy", {}, "Amazon DynamoDB", "none"),
+    ("sns", "SetTopicAttributes", {}, "Amazon SNS", "none"),
+    ("sqs", "SetQueueAttributes", {}, "Amazon SQS", "none"),
+    ("config", "PutDeliveryChannel", {}, "AWS Config", "none"),
+    ("guardduty", "DeleteDetector", {}, "Amazon GuardDuty", "none"),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 RESOURCE = ("/SUBSCRIPTIONS/0F0E0D0C-1111-2222-3333-444455556666/RESOURCEGROUPS/RG/PROVIDERS/"
@@ -629,3 +631,61 @@ def test_other_deleted_vault_and_access_policy_operations_are_none(normalize, op
     result = normalize(activity(operation, "a@b.c", resource_suffix=""))
     assert (result.vendor_product, result.secret_operation, result.object_category) == (
         "Azure Key Vault", "none", "")
+
+
+# -- Managed HSM resource logs (the Managed HSM logging page's example entry) -------------
+# Managed HSM writes `TenantId`, `requestUri`, `httpStatusCode` and `clientInfo` at the top
+# level, and `identity` as JSON text whose claims' URI names are spelled with underscores.
+HSM_RESOURCE = ("/SUBSCRIPTIONS/SUB-1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/"
+                "MANAGEDHSMS/CONTOSOMHSM")
+
+
+def hsm_event(operation="KeyGet", identity=None, status=200,
+              uri="https://ContosoMHSM.managedhsm.azure.net/keys/signing-key/1"):
+    claims = {"appid": "app-1",
+              "http_schemas_microsoft_com_identity": {"claims": {"objectidentifier": "OID-1"}},
+              "http_schemas_xmlsoap_org_ws_2005_05_identity": {
+                  "claims": {"upn": "Admin@Contoso.com"}}}
+    return {"TenantId": "TENANT-9", "time": "2020-08-31T19:52:39.763Z",
+            "resourceId": HSM_RESOURCE, "operationName": operation, "category": "AuditEvent",
+            "resultType": "Success", "callerIpAddress": "192.0.2.44",
+            "identity": json.dumps({"claim": claims}) if identity is None else identity,
+            "clientInfo": "azsdk-python-core/1.7.0", "httpStatusCode": status,
+            "requestUri": uri}
+
+
+@pytest.mark.parametrize("shape", ["root", "body.", "_raw"])
+def test_a_managed_hsm_entry_names_its_caller_from_identity_text(normalize_as, shape):
+    result = normalize_as(hsm_event(), shape)
+    assert (result.platform, result.vendor_product, result.secret_operation) == (
+        "Azure", "Azure Key Vault", "describe")
+    assert (result.principal, result.principal_type, result.principal_account) == (
+        "admin@contoso.com", "user", "tenant-9")
+    assert (result.secret, result.secret_store) == (("signing-key",), "azure:contosomhsm")
+    assert (result.user_agent, result.src, result.action) == (
+        "azsdk-python-core/1.7.0", "192.0.2.44", "success")
+
+
+def test_a_managed_hsm_application_caller_from_identity_text(normalize):
+    identity = json.dumps({"claim": {"appid": "App-2", "http_schemas_microsoft_com_identity": {
+        "claims": {"objectidentifier": "OID-2", "tenantid": "TENANT-2"}}}})
+    result = normalize(hsm_event(identity=identity))
+    assert (result.principal, result.principal_type, result.principal_session,
+            result.principal_account) == ("oid-2", "application", "app-2", "tenant-2")
+
+
+def test_a_managed_hsm_top_level_http_status_decides_the_outcome(normalize):
+    assert normalize(hsm_event(status=403)).action == "failure"
+
+
+@pytest.mark.parametrize("identity", ["{not json", '{"claim": ', "[]", '{"claim": "upn"}',
+                                      "{" * 100000, "x" * 100000])
+def test_identity_text_that_names_no_caller_leaves_it_unknown(normalize, identity):
+    result = normalize(hsm_event(identity=identity))
+    assert (result.platform, result.principal, result.principal_type) == ("Azure", "", "unknown")
+    assert result.secret == ("signing-key",)
+
+
+def test_a_number_in_identity_text_is_read_as_the_text_it_was_written_with(normalize):
+    result = normalize(hsm_event(identity='{"claim": {"upn": 7}}'))
+    assert (result.principal, result.principal_type) == ("7", "user")
