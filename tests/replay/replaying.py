@@ -28,17 +28,18 @@ BASELINE_COLUMNS = ("principal", "platform", "learned_days", "active_hours",
 
 
 def baseline_csv(path: Path, rows: Iterable[Tuple]) -> Path:
-    """A baseline seed, one row per (principal, platform, typical busiest hour) or
-    (principal, platform, typical busiest hour, learned days): the typical busiest hour is
-    the median of the daily busiest hours (distinct secrets), the busiest hour on record
-    twice that; 30 learned days unless given."""
+    """A baseline seed, one row per (principal, platform, typical[, learned days[, busiest]]):
+    `typical` is the median of the daily busiest hours (distinct secrets), `busiest` the
+    busiest hour on record (twice the typical one unless given); 30 learned days unless
+    given."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(BASELINE_COLUMNS)
-        for principal, platform, typical, *learned in rows:
-            days = learned[0] if learned else 30
-            writer.writerow([principal, platform, days, 20 * days, 20, 2 * typical,
-                             typical - 2, 2 * typical, typical, 1777593600, 1780272000])
+        for principal, platform, typical, *more in rows:
+            days = more[0] if more else 30
+            busiest = more[1] if len(more) > 1 else 2 * typical
+            writer.writerow([principal, platform, days, 20 * days, 20, busiest,
+                             typical - 2, busiest, typical, 1777593600, 1780272000])
     return path
 
 
