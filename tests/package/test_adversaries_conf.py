@@ -221,11 +221,9 @@ def test_the_searches_run_as_splunk_system_user_who_can_read_the_state(meta):
 
 def reads_state(spl: str, engine: Engine, restricted: Set[str]) -> bool:
     expanded = engine.expand(fill(spl))
-    for segment in segments(expanded):
-        if command(segment) in ("lookup", "inputlookup", "outputlookup"):
-            if {w for w in segment.split()[1:] if "=" not in w} & restricted:
-                return True
-    return False
+    return any(command(segment) in ("lookup", "inputlookup", "outputlookup")
+               and {w for w in segment.split()[1:] if "=" not in w} & restricted
+               for segment in segments(expanded))
 
 
 @pytest.mark.parametrize("path", VIEWS, ids=[p.name for p in VIEWS])

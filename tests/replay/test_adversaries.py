@@ -27,7 +27,7 @@ from replaying import (
     ENUMERATION,
     LATE_EVENTS,
     VOLUME,
-    fired,
+    baseline_csv,
     number,
     replay_records,
     trust_one_learned_day,
@@ -79,8 +79,6 @@ def test_a_high_privilege_principal_reading_30_secrets_stays_silent(
 def test_a_baseline_that_allows_more_than_the_ceiling_is_capped_by_it(
         tmp_path, logs_dir, packaged_app):
     """A service whose typical busiest hour is 80 (threshold 160) alerts at 100."""
-    from replaying import baseline_csv
-
     service = ACTORS[("GCP", "Service-Account")]
     seed = baseline_csv(tmp_path / "baseline.csv", [(service.principal, "GCP", 80)])
     outcome = replay_records(logs_dir, packaged_app, "GCP",
