@@ -40,12 +40,53 @@ def test_the_generated_page_and_our_handlers_ship(packaged_app, conf):
         script = (packaged_app / "bin" / stanza["handlerfile"]).read_text()
         assert "cloud_secrets_setup.handlers" in script  # ours, not UCC's generated file
     admin = restmap["admin:cloud_secrets_detection_configuration"]
-    assert {admin[f"capability.{m}"] for m in ("post", "put", "delete")} == {"admin_all_objects"}
-    assert "capability.get" not in admin  # everybody who can use the app can read
+    assert set(admin["members"].replace(" ", "").split(",")) == {
+        "cloud_secrets_detection_settings", "cloud_secrets_detection_account_rules"}
+    # splunkd checks the capability of each method, reading included (restmap.conf.spec,
+    # capability.<post|delete|get|put>): a role without admin_all_objects cannot even
+    # list the page's endpoints.
+    for method in ("get", "post", "put", "delete"):
+        assert admin[f"capability.{method}"] == "admin_all_objects", method
+
+
+def test_the_account_rules_tab_is_a_table_tab_over_the_rules_conf(packaged_app, conf):
+    """What UCC generated for the tab, and what replaces its storage: the page (the
+    shipped globalConfig.json) has the table, restmap.conf routes the tab's endpoint to
+    our handler with every action, and the conf file it stores (through splunkd, shown by
+    tests/setup/test_account_rules_handler.py) is cloud_secrets_account_rules, replicated
+    in a search head cluster, with no UCC cloud_secrets_detection_account_rules.conf."""
+    page = json.loads((packaged_app / "appserver" / "static" / "js" / "build" /
+                       "globalConfig.json").read_text())
+    tab = next(t for t in page["pages"]["configuration"]["tabs"]
+               if t["name"] == "account_rules")
+    assert {h["field"] for h in tab["table"]["header"]} >= {"name", "order", "pattern",
+                                                           "account_type", "disabled"}
+    assert set(tab["table"]["actions"]) == {"edit", "delete", "clone"}
+    stanza = conf(packaged_app / "default" / "restmap.conf")[
+        "admin_external:cloud_secrets_detection_account_rules"]
+    assert stanza["handlerfile"] == "cloud_secrets_detection_rh_account_rules.py"
+    assert set(stanza["handleractions"].replace(" ", "").split(",")) == {
+        "list", "create", "edit", "remove"}
+    script = (packaged_app / "bin" / stanza["handlerfile"]).read_text()
+    assert "RULES_ENDPOINT" in script and "cloud_secrets_setup.handlers" in script
+    assert rules.CONF_NAME == "cloud_secrets_account_rules"
+    server = conf(packaged_app / "default" / "server.conf")
+    assert server["shclustering"]["conf_replication_include.cloud_secrets_account_rules"] == "true"
+    assert not list((packaged_app / "default").glob("cloud_secrets_detection_*.conf"))
+
+
+def test_the_page_and_app_conf_carry_one_version(packaged_app, conf):
+    app_version = conf(packaged_app / "default" / "app.conf")["launcher"]["version"]
+    assert json.loads(build.UCC_CONFIG.read_text())["meta"]["version"] == app_version
+    shipped = json.loads((packaged_app / "appserver" / "static" / "js" / "build" /
+                          "globalConfig.json").read_text())
+    assert shipped["meta"]["version"] == app_version
+    with pytest.raises(SystemExit, match="bump them together"):
+        build.check_page_version("0.0.1")
 
 
 def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
-    """The page writes macros and the rules lookup: no settings .conf, no copy to sync."""
+    """The page writes macros and the rules conf: no settings .conf, no copy to sync."""
     assert not list((packaged_app / "default").glob("cloud_secrets_detection_*.conf"))
     assert "triggers" not in conf(packaged_app / "default" / "app.conf")
 
@@ -253,5 +294,6 @@ def test_the_page_fields_are_the_handlers_fields():
         assert {v["maxLength"] for e in entity for v in e["validators"]} == {
             fields.MAX_DEFINITION}
     rule_fields = {e["field"]: e for e in tabs["account_rules"]["entity"]}
-    assert set(rule_fields) == {"name", account_rules.POSITION, *rules.COLUMNS}
-    assert rule_fields["name"]["validators"][0]["pattern"] == account_rules._NAME.pattern
+    assert set(rule_fields) == {"name", *account_rules.RULE_KEYS}
+    assert rule_fields["name"]["validators"][0]["pattern"] == account_rules.NAME_PATTERN
+
