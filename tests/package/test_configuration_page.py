@@ -228,8 +228,9 @@ def test_data_check_base_searches_are_transforming(packaged_app):
     view = ElementTree.parse(packaged_app / "default" / "data" / "ui" / "views" /
                              "cloud_secrets_data_check.xml").getroot()
     bases = [s for s in view.iter("search") if s.get("base") is None]
-    # Four step-1 searches, the steps, unknown events, the baseline and the known reads.
-    assert len(bases) == 8
+    # Four step-1 searches, the steps, the source macros' indexes, the 1.0 rules file,
+    # unknown events, the baseline, the known reads and the late events.
+    assert len(bases) == 11
     for search in bases:
         query = search.findtext("query")
         assert "| stats " in query, query
@@ -237,8 +238,12 @@ def test_data_check_base_searches_are_transforming(packaged_app):
     for macro in ("cloud_secrets_aws_sources", "cloud_secrets_gcp_sources",
                   "cloud_secrets_azure_sources", "cloud_secrets_vault_sources",
                   "cloud_secrets_sources", "cloudsecrets", "inputlookup cloud_secrets_baseline",
-                  "inputlookup cloud_secrets_first_read_known"):
+                  "inputlookup cloud_secrets_first_read_known",
+                  "inputlookup cloud_secrets_baseline_late", "configs/conf-macros",
+                  "data/lookup-table-files"):
         assert macro in every_query, macro
+    for rest in (s.findtext("query") for s in bases if "| rest " in s.findtext("query")):
+        assert "splunk_server=local" in rest, rest  # never fanned out to indexers
 
 
 def test_the_data_check_lists_the_commands_platforms_with_their_macros(packaged_app):
@@ -297,3 +302,92 @@ def test_the_page_fields_are_the_handlers_fields():
     assert set(rule_fields) == {"name", *account_rules.RULE_KEYS}
     assert rule_fields["name"]["validators"][0]["pattern"] == account_rules.NAME_PATTERN
 
+
+# -- The Data Check's rows about the app's own setup, run by the repository's SPL engine
+# over the packaged app. Oracles: the contract's Data Check requirements (setup.md;
+# adversaries.md, "source macros", "upgrading from 1.0", "the baseline learns only what
+# the rules saw") and the documented meaning of the late-events collection's fields.
+
+
+def _data_check_search(app: Path, search_id: str) -> str:
+    view = ElementTree.parse(app / "default" / "data" / "ui" / "views" /
+                             "cloud_secrets_data_check.xml").getroot()
+    return next(s.findtext("query") for s in view.iter("search") if s.get("id") == search_id)
+
+
+@pytest.fixture
+def data_check_app(packaged_app, tmp_path):
+    """A copy of the packaged app, to which a test adds local/ files and lookups."""
+    import shutil
+
+    app = tmp_path / packaged_app.name
+    shutil.copytree(packaged_app, app, ignore=shutil.ignore_patterns("lib", "appserver"))
+    return app
+
+
+def _engine(app: Path):
+    from devkit.spl import AppConf, Engine
+
+    return Engine(AppConf.load(app), app_dir=app, lookups_dir=app / "lookups",
+                  kvstore_dir=app.parent / "kvstore")
+
+
+def test_the_data_check_flags_source_macros_without_an_index(data_check_app):
+    (data_check_app / "local").mkdir()
+    (data_check_app / "local" / "macros.conf").write_text(
+        "[cloud_secrets_aws_sources]\ndefinition = index=aws sourcetype=aws:cloudtrail\n\n"
+        "[cloud_secrets_gcp_sources]\ndefinition = index=* sourcetype=google:gcp:pubsub:message\n\n"
+        "[cloud_secrets_vault_sources]\ndefinition = index IN (vault, vault_dr)\n")
+    rows = _engine(data_check_app).run(_data_check_search(data_check_app, "source_indexes"), [])
+    checks = {r["platform"]: r["check"] for r in rows}
+    assert set(checks) == {"AWS", "GCP", "Azure", "Vault"}
+    assert checks["AWS"].startswith("OK") and checks["Vault"].startswith("OK")
+    # index=* names no index; Azure keeps the shipped definition, which names none.
+    for platform in ("GCP", "Azure"):
+        assert "any index searched by default can feed the detections" in checks[platform]
+    definitions = {r["platform"]: r["definition"] for r in rows}
+    assert definitions["AWS"] == "index=aws sourcetype=aws:cloudtrail"  # the value in force
+
+
+def test_the_data_check_says_when_the_1_0_rules_file_is_still_there(data_check_app):
+    engine = _engine(data_check_app)
+    query = _data_check_search(data_check_app, "old_rules")
+    assert engine.run(query, [])[0]["old_rules_files"] == 0
+    (data_check_app / "lookups" / "cloud_secrets_account_rules_local.csv").write_text(
+        "platform,principal_type,match_field,match,pattern,account_type,description\n"
+        "*,*,principal,,*,High-Privilege,everyone\n")
+    assert engine.run(query, [])[0]["old_rules_files"] == 1
+    view = (data_check_app / "default" / "data" / "ui" / "views" /
+            "cloud_secrets_data_check.xml").read_text()
+    panel = view[view.index('<row depends="$old_rules_file$">'):]
+    panel = panel[:panel.index("</row>")]
+    assert "no longer reads it" in panel and "Account rules" in panel
+    assert "configuration?tab=account_rules" in panel
+
+
+def test_the_data_check_totals_late_events_per_platform_over_the_range(data_check_app):
+    engine = _engine(data_check_app)
+    day = 86400.0
+    midnight = 1714262400.0  # 2024-04-28 00:00 UTC
+    engine.write_lookup("cloud_secrets_baseline_late", [
+        {"principal": "arn:aws:iam::1:role/a", "platform": "AWS", "day": midnight - day,
+         "late_events": 400},
+        {"principal": "arn:aws:iam::1:role/b", "platform": "AWS", "day": midnight,
+         "late_events": 5},
+        {"principal": "arn:aws:iam::1:role/a", "platform": "AWS", "day": midnight - 9 * day,
+         "late_events": 1000},  # before the range: not counted
+        {"principal": "token-admin", "platform": "Vault", "day": midnight, "late_events": 2},
+    ])
+    rows = engine.run(_data_check_search(data_check_app, "late_events"), [],
+                      now=midnight + 14 * 3600, earliest=midnight - 7 * day,
+                      latest=midnight + 14 * 3600)
+    from devkit.spl import format_value
+
+    by_platform = {r["platform"]: {k: format_value(v) for k, v in r.items()} for r in rows}
+    assert set(by_platform) == {"AWS", "GCP", "Azure", "Vault"}
+    assert (by_platform["AWS"]["late_events"], by_platform["AWS"]["principals"]) == ("405", "2")
+    assert by_platform["AWS"]["newest_day"] == "2024-04-28"
+    assert by_platform["Vault"]["late_events"] == "2"
+    assert by_platform["GCP"]["late_events"] == "0"
+    assert by_platform["GCP"]["meaning"].startswith("None")
+    assert by_platform["AWS"]["meaning"].startswith("Not learned")
