@@ -139,9 +139,10 @@ class MacroSettingsHandler(AdminExternalHandler):
 
 
 def _as_text(value) -> str:
-    """splunkd shows `disabled` as a JSON boolean; the page's checkbox speaks 1 and 0."""
+    """splunkd shows `disabled` as a JSON boolean; the page and the rules file say true or
+    false, as rules.validate_rule spells it."""
     if isinstance(value, bool):
-        return "1" if value else "0"
+        return "true" if value else "false"
     return "" if value is None else str(value)
 
 

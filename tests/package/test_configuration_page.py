@@ -205,7 +205,8 @@ def test_select_options_are_the_commands_own_values():
         "platform": ["*", *[p for p in schema.PLATFORMS if p != "Unknown"]],
         "principal_type": ["*", *schema.PRINCIPAL_TYPES],
         "match_field": list(rules.MATCH_FIELDS), "match": list(rules.MATCH_MODES),
-        "account_type": list(schema.ACCOUNT_TYPES)}
+        "account_type": list(schema.ACCOUNT_TYPES), "disabled": ["false", "true"]}
+    assert [rules.is_disabled(v) for v in options["disabled"]] == [False, True]
 
 
 def test_ucc_settings_meet_appinspect_and_private_app_needs():

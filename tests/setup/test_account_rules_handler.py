@@ -17,7 +17,7 @@ SCRIPT = "cloud_secrets_detection_rh_account_rules.py"
 CONF = "cloud_secrets_account_rules"
 RULE = {"platform": "AWS", "principal_type": "role", "match_field": "principal",
         "match": "wildcard", "pattern": "*:role/BreakGlass*", "account_type": "High-Privilege",
-        "description": "break-glass roles", "order": "10", "disabled": "0"}
+        "description": "break-glass roles", "order": "10", "disabled": "false"}
 
 
 def local(app) -> dict:
@@ -57,7 +57,7 @@ def test_listing_shows_a_rule_edited_by_hand_as_it_is_in_force(run_handler, inst
         f"match_field = principal\nmatch = wildcard\npattern = ops-*\n"
         f"account_type = Standard-User\norder = 5\n")
     listed = run_handler(SCRIPT, "list")["entries"]
-    assert listed[name]["disabled"] == "1"
+    assert listed[name]["disabled"] == "true"  # `disabled = 1` in the file
     assert listed[name]["pattern"] == shipped(installed_app)[name]["pattern"]
     assert listed["ops_people"]["pattern"] == "ops-*"
     assert run_handler(SCRIPT, "list", "ops_people")["entries"]["ops_people"]["order"] == "5"
@@ -79,10 +79,11 @@ def test_disabling_a_shipped_rule_writes_only_disabled(run_handler, splunkd, ins
     name = a_shipped_rule(installed_app, "High-Privilege")
     in_force = run_handler(SCRIPT, "list", name)["entries"][name]
     # The page sends every field of the form, changed or not.
-    answer = run_handler(SCRIPT, "edit", name, {**in_force, "disabled": "1"})
+    assert in_force["disabled"] == "false"
+    answer = run_handler(SCRIPT, "edit", name, {**in_force, "disabled": "true"})
     assert "error" not in answer, answer
-    assert local(installed_app) == {name: {"disabled": "1"}}
-    assert answer["entries"][name]["disabled"] == "1"
+    assert local(installed_app) == {name: {"disabled": "true"}}
+    assert answer["entries"][name]["disabled"] == "true"
     assert shipped(installed_app)[name] == read_conf(
         installed_app / "default" / f"{CONF}.conf")[name]  # default/ untouched
 
