@@ -54,7 +54,9 @@ def filter_macro(stanza: str) -> str:
 
 
 def macros_used(spl: str):
-    return set(re.findall(r"`([A-Za-z0-9_]+)(?:\([^`]*\))?`", spl))
+    """The macros.conf stanzas a search calls: `name` or, with arguments, `name(<count>)`."""
+    calls = re.findall(r"`([A-Za-z0-9_]+)(?:\(([^`]*)\))?`", spl)
+    return {f"{name}({len(args.split(','))})" if args else name for name, args in calls}
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "default").glob("*.conf")))
@@ -64,8 +66,13 @@ def test_every_conf_file_parses(conf, name):
 
 def test_default_meta_parses_and_exports(conf):
     meta = conf(ROOT / "app" / "metadata" / "default.meta")
-    for kind in ("commands", "lookups", "macros", "savedsearches", "views"):
+    # What Enterprise Security's drilldowns and other apps run: the command, its help, the
+    # macros the drilldowns start with, the searches and the dashboards.
+    for kind in ("commands", "searchbnf", "macros", "savedsearches", "views"):
         assert meta[kind]["export"] == "system"
+    # The state stays in the app (adversaries.md, "who may read the state").
+    for kind in ("lookups", "transforms", "collections", "cloud_secrets_account_rules"):
+        assert meta[kind]["export"] == "none"
     assert meta["savedsearches/default"]["export"] == "none"
 
 
