@@ -372,12 +372,13 @@ def test_the_data_check_totals_late_events_per_platform_over_the_range(data_chec
     midnight = 1714262400.0  # 2024-04-28 00:00 UTC
     engine.write_lookup("cloud_secrets_baseline_late", [
         {"principal": "arn:aws:iam::1:role/a", "platform": "AWS", "day": midnight - day,
-         "late_events": 400},
+         "late_events": 400, "max_delay_minutes": 600},
         {"principal": "arn:aws:iam::1:role/b", "platform": "AWS", "day": midnight,
-         "late_events": 5},
+         "late_events": 5, "max_delay_minutes": 45},
         {"principal": "arn:aws:iam::1:role/a", "platform": "AWS", "day": midnight - 9 * day,
-         "late_events": 1000},  # before the range: not counted
-        {"principal": "token-admin", "platform": "Vault", "day": midnight, "late_events": 2},
+         "late_events": 1000, "max_delay_minutes": 9000},  # before the range: not counted
+        {"principal": "token-admin", "platform": "Vault", "day": midnight, "late_events": 2,
+         "max_delay_minutes": 31},
     ])
     rows = engine.run(_data_check_search(data_check_app, "late_events"), [],
                       now=midnight + 14 * 3600, earliest=midnight - 7 * day,
@@ -388,6 +389,8 @@ def test_the_data_check_totals_late_events_per_platform_over_the_range(data_chec
     assert set(by_platform) == {"AWS", "GCP", "Azure", "Vault"}
     assert (by_platform["AWS"]["late_events"], by_platform["AWS"]["principals"]) == ("405", "2")
     assert by_platform["AWS"]["newest_day"] == "2024-04-28"
+    assert by_platform["AWS"]["longest_delay_minutes"] == "600"
+    assert by_platform["GCP"]["longest_delay_minutes"] == "-"
     assert by_platform["Vault"]["late_events"] == "2"
     assert by_platform["GCP"]["late_events"] == "0"
     assert by_platform["GCP"]["meaning"].startswith("None")
