@@ -88,7 +88,10 @@ def test_the_page_and_app_conf_carry_one_version(packaged_app, conf):
 def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
     """The page writes macros and the rules conf: no settings .conf, no copy to sync."""
     assert not list((packaged_app / "default").glob("cloud_secrets_detection_*.conf"))
-    assert "triggers" not in conf(packaged_app / "default" / "app.conf")
+    # The one reload trigger is the account rules' conf, which the page writes through
+    # splunkd and the command reads at each search: a save needs no restart.
+    assert conf(packaged_app / "default" / "app.conf")["triggers"] == {
+        "reload.cloud_secrets_account_rules": "simple"}
 
 
 def test_ucc_clock_build_number_is_replaced_by_app_conf(packaged_app, conf):
