@@ -184,3 +184,16 @@ def test_no_pattern_reaches_the_log(run_handler, installed_app):
     text = log.read_text()
     assert "account rule a added" in text and "account rule a saved" in text
     assert "distinctive" not in text and "BreakGlass" not in text
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.13"])
+def test_the_handler_runs_on_splunks_pythons(run_handler, installed_app, version, python_of):
+    python = python_of(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    answer = run_handler(SCRIPT, "create", "break_glass", RULE, python=python)
+    assert answer["entries"]["break_glass"]["pattern"] == RULE["pattern"], answer
+    refused = run_handler(SCRIPT, "create", "bad", {**RULE, "match_field": "user_agent"},
+                          python=python)
+    assert "High-Privilege" in refused.get("error", ""), refused
+    assert set(local(installed_app)) == {"break_glass"}
