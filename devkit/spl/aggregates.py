@@ -15,8 +15,8 @@ Follows the Search Reference's "Statistical and charting functions":
 - `first(X)`/`last(X)`: X of the first/last result (in the order received) that has it;
 - `mode(X)` the most frequent value (the first seen on a tie);
 - `median(X)` the middle-most of the values that are numbers, in numeric order; with an
-  even number of them, the average of the two middle-most ("Aggregate functions",
-  median); null when none.
+  even number of them, the higher of the two middle-most ("Aggregate functions", median:
+  "approximated to the higher of the two values"); null when none.
 Results are floats for numbers, strings, or lists for multivalue results.
 """
 
@@ -78,10 +78,9 @@ def _median(events, field):
     numbers = sorted(_numbers(events, field))
     if not numbers:
         return None
-    middle = len(numbers) // 2
-    if len(numbers) % 2:
-        return numbers[middle]
-    return (numbers[middle - 1] + numbers[middle]) / 2
+    # Odd: the middle one. Even: the page's default, the higher of the two middle ones,
+    # which is the same index: len // 2.
+    return numbers[len(numbers) // 2]
 
 
 def _extreme(pick, events, field):

@@ -18,6 +18,7 @@ from . import (
     generating,
     lookup_commands,
     reporting,
+    rest,
     shaping,
     spath,
     statistics,
@@ -27,7 +28,7 @@ from . import (
 from .commands import Parser
 
 FAMILIES = (filtering, streaming, spath, statistics, reporting, timebins, shaping,
-            lookup_commands, generating)
+            lookup_commands, generating, rest)
 
 PARSERS: Dict[str, Parser] = {}
 for _family in FAMILIES:

@@ -4,8 +4,8 @@ Oracle: Search Reference, "Statistical and charting functions" > "Aggregate func
 median(<value>):
 https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/statistical-and-charting-functions/aggregate-functions
 - it returns the middle-most value of the values of the field;
-- "If you have an even number of search results, the median calculation is the average
-  of the two middle-most values";
+- "If you have an even number of events, by default the median calculation is
+  approximated to the higher of the two values";
 - its basic example: the Buttercup Games store's customers per product category
   yesterday (ACCESSORIES 37, ARCADE 58, NULL 8, SIMULATION 34, SPORTS 13, STRATEGY 74,
   TEE 38); sorted, the middle-most value is 37.
@@ -26,11 +26,15 @@ def test_the_documented_example_gives_the_middle_most_value(spl):
     assert rows == [{"median": 37.0}]
 
 
-def test_an_even_number_of_results_gives_the_average_of_the_two_middle_most(spl):
-    # The example without its largest category: 8 13 34 37 38 58 -> (34 + 37) / 2.
+def test_an_even_number_of_results_gives_the_higher_of_the_two_middle_most(spl):
+    # The example without its largest category: 8 13 34 37 38 58 -> the higher of 34, 37.
     counts = {k: v for k, v in BUTTERCUP.items() if k != "STRATEGY"}
     rows = spl("search * | stats median(count) AS median", per_category(counts))
-    assert rows == [{"median": 35.5}]
+    assert rows == [{"median": 37.0}]
+    # And without its smallest one instead: 13 34 37 38 58 74 -> the higher of 37, 38.
+    counts = {k: v for k, v in BUTTERCUP.items() if k != "NULL"}
+    rows = spl("search * | stats median(count) AS median", per_category(counts))
+    assert rows == [{"median": 38.0}]
 
 
 def test_values_are_ordered_as_numbers_not_as_text(spl):
