@@ -37,6 +37,7 @@ from .evalops import (
     logical_xor,
     truth,
 )
+from .precision import parse_number
 from .values import normalize, values_of
 
 # -- tokens ----------------------------------------------------------------------------
@@ -224,7 +225,7 @@ class Parser:
     def primary(self) -> Compiled:
         token = self.take()
         if token.kind == "number":
-            number = float(token.text)
+            number = parse_number(token.text)  # 5.0 keeps its decimal place
             return lambda e, c: number
         if token.kind == "string":
             return Literal(_unescape(token.text[1:-1]))

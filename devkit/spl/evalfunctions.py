@@ -19,7 +19,8 @@ from . import times
 from .errors import SplError, SplUnsupported
 from .evalops import Compiled, Literal, in_values, like_pattern, single, truth
 from .jsonpath import JsonReader, follow, parse_path
-from .values import normalize, to_number, to_text, values_of
+from .precision import parse_number, settle, significant, with_decimals
+from .values import Precise, normalize, to_number, to_text, values_of
 
 # Each entry: (least arguments, most arguments or None, builder(arguments) -> Compiled).
 
@@ -170,10 +171,15 @@ def _round_half_up(number: float, digits: int) -> float:
 
 @simple("round", 1, 2)
 def _round(value, digits=0.0):
+    """Mathematical functions, round: half away from zero (round(2.555, 2) is 2.56),
+    the places kept when printed (makeresults: round(..., 4) prints 0.8050)."""
     number, places = _number_of(value), _number_of(digits)
     if number is None or places is None:
         return None
-    return _round_half_up(number, int(places))
+    if places < 0:
+        raise SplError("round(): the number of decimal places cannot be negative")
+    rounded = _round_half_up(number, int(places))
+    return settle(with_decimals(rounded, int(places))) if int(places) > 0 else rounded
 
 
 @simple("ceiling", 1, 1)
@@ -451,8 +457,8 @@ def _tonumber(value, base=None):
     text = to_text(value)
     if text != text.strip():
         return None
-    if base is None:
-        return to_number(value)
+    if base is None:  # a decimal keeps its places, as a number written so does
+        return value if isinstance(value, float) else parse_number(text)
     radix = _number_of(base)
     if radix is None or radix != int(radix) or not 2 <= radix <= 36:
         raise SplError(f"tonumber(): the base must be a whole number from 2 to 36, not "
@@ -611,7 +617,20 @@ def _strptime(context, value, fmt):
 
 @simple("exact", 1, 1)
 def _exact(value):
-    return value
+    """Mathematical functions, exact: the number with no precision limit (`8.250 *
+    exact(0.2)` is 1.650)."""
+    number = _number_of(value)
+    return value if number is None else float(number)
+
+
+@simple("sigfig", 1, 1)
+def _sigfig(value):
+    """Mathematical functions, sigfig: the number rounded to its significant figures
+    (`sigfig(1.00*1111)` is 1110)."""
+    number = _number_of(value)
+    if number is None:
+        return None
+    return significant(value if isinstance(value, Precise) else number)
 
 
 __all__ = ["FUNCTIONS"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from .errors import SplError
+from .precision import combine
 from .values import compare, to_number, to_text, values_of
 
 
@@ -149,16 +150,16 @@ def arithmetic(op: str, left: Compiled, right: Compiled) -> Compiled:
                 return to_text(a) + to_text(b)
             return None
         if op == "+":
-            return x + y
-        if op == "-":
-            return x - y
-        if op == "*":
-            return x * y
-        if y == 0:
-            return None
-        if op == "/":
-            return x / y
-        return math.fmod(x, y)
+            result = x + y
+        elif op == "-":
+            result = x - y
+        elif op == "*":
+            result = x * y
+        elif y == 0:
+            return None  # "Division by zero results in a null field"
+        else:
+            result = x / y if op == "/" else math.fmod(x, y)
+        return combine(op, result, a, b)
     return run
 
 

@@ -22,6 +22,7 @@ from .commands import (
 from .errors import SplError, SplUnsupported
 from .evalexpr import compile_expression
 from .lexer import tokenize
+from .precision import settle
 from .values import format_number, normalize, to_text, values_of
 
 PARSERS: Dict[str, Parser] = {}
@@ -52,8 +53,8 @@ class Eval(Command):
                                    f"result", search=context.search, position=position)
                 if value is None:
                     row.pop(name, None)
-                else:
-                    row[name] = list(value) if isinstance(value, list) else value
+                else:  # a number as it prints (precision.py)
+                    row[name] = settle(list(value) if isinstance(value, list) else value)
         return rows
 
 
