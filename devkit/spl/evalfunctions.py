@@ -15,7 +15,7 @@ import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import times
+from . import timeformat, times
 from .errors import SplError, SplUnsupported
 from .evalops import Compiled, Literal, in_values, like_pattern, single, truth
 from .jsonpath import JsonReader, follow, parse_path
@@ -547,25 +547,32 @@ def _mvzip(left, right, delimiter=","):
     return normalize([to_text(a) + glue + to_text(b) for a, b in zip(lefts, rights)])
 
 
-@simple("mvrange", 2, 3)
-def _mvrange(start, end, step=1.0):
+@with_context("mvrange", 2, 3)
+def _mvrange(context, start, end, step=1.0):
     """Multivalue eval functions, mvrange: numbers from `start` up to `end`, excluded,
-    by `step` (1); a time span step such as "7d" counts in seconds of UNIX time."""
+    by `step` (1). "If the increment is a timespan such as 7d, the starting and ending
+    numbers are treated as UNIX time": each value is the one before moved by the span
+    in the search's zone, as relative_time moves it (the page's 7-day steps from
+    1514834731 take one 7-day step of 601200 seconds, across the change to daylight
+    saving time)."""
     first, last = _number_of(start), _number_of(end)
     increment = _number_of(step)
+    span = None
     if increment is None and step is not None:
+        span = to_text(step).strip()
         try:
-            increment = times.span_seconds(to_text(step))
+            times.parse_span(span)  # a time span, else null
         except SplError:
             return None
-    if first is None or last is None or not increment or increment < 0:
+    if first is None or last is None or (span is None and (not increment or increment < 0)):
         return None
-    if (last - first) / increment > MVRANGE_LIMIT:
-        raise SplError(f"mvrange(): more than {MVRANGE_LIMIT} values")
     values, current = [], first
     while current < last:
+        if len(values) >= MVRANGE_LIMIT:
+            raise SplError(f"mvrange(): more than {MVRANGE_LIMIT} values")
         values.append(current)
-        current += increment
+        current = (times.resolve_time(f"+{span}", current, context.tz) if span
+                   else current + increment)
     return normalize(values)
 
 
@@ -588,7 +595,9 @@ def _now(context):
 
 @with_context("time", 0, 0)
 def _time(context):
-    return float(context.now)
+    """Date and Time functions, time(): the clock "with microsecond resolution", printed
+    with six decimals (this engine's clock is the run's dispatch time)."""
+    return with_decimals(float(context.now), 6)
 
 
 @with_context("relative_time", 2, 2)
@@ -599,20 +608,41 @@ def _relative_time(context, value, modifier):
     return times.resolve_time(to_text(modifier), number, context.tz)
 
 
-@with_context("strftime", 2, 2)
-def _strftime(context, value, fmt):
-    number = _number_of(value)
-    if number is None or fmt is None:
-        return None
-    return times.strftime(number, to_text(fmt), context.tz)
+@function("strftime", 2, 2)
+def _strftime(arguments):
+    """Date and Time functions, strftime (timeformat.py has the variables)."""
+    value, fmt = arguments
+    if isinstance(fmt, Literal):
+        _checked("strftime", timeformat.check_strftime, fmt.text)
+
+    def run(e, c):
+        number, pattern = _number_of(value(e, c)), fmt(e, c)
+        if number is None or pattern is None:
+            return None
+        return _checked("strftime", timeformat.strftime, number, to_text(pattern), c.tz)
+    return run
 
 
-@with_context("strptime", 2, 2)
-def _strptime(context, value, fmt):
-    value = single(value)
-    if value is None or fmt is None:
-        return None
-    return times.strptime(to_text(value), to_text(fmt), context.tz)
+@function("strptime", 2, 2)
+def _strptime(arguments):
+    """Date and Time functions, strptime (timeformat.py has the variables)."""
+    value, fmt = arguments
+    if isinstance(fmt, Literal):
+        _checked("strptime", timeformat.check_strptime, fmt.text)
+
+    def run(e, c):
+        text, pattern = single(value(e, c)), fmt(e, c)
+        if text is None or pattern is None:
+            return None
+        return _checked("strptime", timeformat.strptime, to_text(text), to_text(pattern), c.tz)
+    return run
+
+
+def _checked(name, function, *arguments):
+    try:
+        return function(*arguments)
+    except SplError as error:
+        raise type(error)(f"{name}(): {error.detail}") from None
 
 
 @simple("exact", 1, 1)

@@ -32,7 +32,14 @@ command = registrar(PARSERS)
 class Eval(Command):
     """eval: Search Reference "eval": assignments left to right, each seeing the ones
     before; a null result removes the field; a true/false result is an error, as in
-    Splunk ("fields cannot be assigned a boolean result")."""
+    Splunk ("fields cannot be assigned a boolean result").
+
+    A name holding `{field}` is made from that field's value ("Dynamic field name
+    creation": with aName=counter, `eval {aName}=aValue` sets counter), replaced again
+    while braces remain; a replacement that never ends is an error, as the page says
+    (`eval p="{p}", v_{p} = p`). Where the pages are silent (README, decisions): a
+    multivalue field gives its first value, and a `{field}` naming no field leaves the
+    assignment out."""
 
     name = "eval"
 
@@ -42,12 +49,18 @@ class Eval(Command):
 
     def run(self, rows, context):
         for row in rows:
-            for name, expression, position in self.assignments:
+            for template, expression, position in self.assignments:
                 try:
                     value = expression(row, context.eval_context)
                 except SplError as error:
                     raise type(error)(f"eval: {error.detail}").located(
                         context.search, position) from None
+                try:
+                    name = dynamic_name(template, row) if "{" in template else template
+                except SplError as error:
+                    raise error.located(context.search, position) from None
+                if name is None:
+                    continue
                 if isinstance(value, bool):
                     raise SplError(f"eval: field '{name}' cannot be assigned a boolean "
                                    f"result", search=context.search, position=position)
@@ -56,6 +69,25 @@ class Eval(Command):
                 else:  # a number as it prints (precision.py)
                     row[name] = settle(list(value) if isinstance(value, list) else value)
         return rows
+
+
+_BRACED = re.compile(r"\{([^{}]+)\}")
+_MAX_REPLACEMENTS = 100  # a guard of this engine: more means the name names itself
+
+
+def dynamic_name(template: str, row: dict):
+    """`template` with each `{field}` replaced by that field's value (None when a named
+    field is absent)."""
+    name = template
+    for _ in range(_MAX_REPLACEMENTS):
+        match = _BRACED.search(name)
+        if match is None:
+            return name
+        values = values_of(row.get(match.group(1)))
+        if not values:
+            return None
+        name = name[:match.start()] + to_text(values[0]) + name[match.end():]
+    raise SplError(f"eval: the field name '{template}' is replaced recursively without end")
 
 
 @command("eval")
