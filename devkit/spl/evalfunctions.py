@@ -134,31 +134,47 @@ def _false():
     return False
 
 
-@simple("isnum", 1, 1)
-def _isnum(value):
-    return _number_of(value) is not None
+def informational(name: str):
+    """An Informational function of one value. A double-quoted string given directly is
+    a string, whatever it reads as ("when a "NaN" value is present as a literal string
+    in an evaluator expression, it is considered a string, not a number"); a field's
+    value that reads as a number is a number."""
+    def register(implementation):
+        def builder(arguments):
+            argument = arguments[0]
+            if isinstance(argument, Literal):
+                return lambda e, c: implementation(argument(e, c), True)
+            return lambda e, c: implementation(argument(e, c), False)
+        FUNCTIONS[name] = (1, 1, builder)
+        return implementation
+    return register
 
 
-@simple("isint", 1, 1)
-def _isint(value):
-    number = _number_of(value)
+@informational("isnum")
+def _isnum(value, quoted):
+    return not quoted and _number_of(value) is not None
+
+
+@informational("isint")
+def _isint(value, quoted):
+    number = None if quoted else _number_of(value)
     return number is not None and number == int(number)
 
 
-@simple("isstr", 1, 1)
-def _isstr(value):
-    return isinstance(value, str) and to_number(value) is None
+@informational("isstr")
+def _isstr(value, quoted):
+    return isinstance(value, str) and (quoted or to_number(value) is None)
 
 
-@simple("typeof", 1, 1)
-def _typeof(value):
+@informational("typeof")
+def _typeof(value, quoted):
     if value is None:
         return "Invalid"
     if isinstance(value, bool):
         return "Bool"
     if isinstance(value, list):
         return "Multivalue"
-    return "Number" if to_number(value) is not None else "String"
+    return "Number" if not quoted and to_number(value) is not None else "String"
 
 
 def _round_half_up(number: float, digits: int) -> float:

@@ -138,12 +138,23 @@ def single(value: Any) -> Any:
 
 
 def arithmetic(op: str, left: Compiled, right: Compiled) -> Compiled:
+    """`left op right`. A double-quoted string is a string even when it reads as a
+    number ("eval": "The plus ( + ) operator accepts two numbers for addition, or two
+    strings for concatenation"; "Mathematical functions", sum: `sum(1, 2, "3")` fails
+    "because one of the arguments in the function is a string"): `"1" + "2"` is "12",
+    and a quoted string in any other arithmetic gives null. A field's value that reads
+    as a number is that number."""
+    quoted = isinstance(left, Literal) or isinstance(right, Literal)
+
     def run(e, c):
         a, b = single(left(e, c)), single(right(e, c))
         if a is None or b is None:
             return None
         if op == ".":
             return to_text(a) + to_text(b)
+        if quoted:
+            both_text = all(isinstance(v, str) for v in (a, b))
+            return to_text(a) + to_text(b) if op == "+" and both_text else None
         x, y = to_number(a), to_number(b)
         if x is None or y is None:
             if op == "+" and x is None and y is None:

@@ -282,10 +282,15 @@ def parse_streamstats(text, offset, position, search, lookups):
     if "time_window" in options:
         value, token = options["time_window"]
         try:
+            if times.parse_span(value)[1] in ("mon", "q", "y"):
+                # Valid on the page (1mon, 1q, 1y), but a calendar span has no fixed
+                # width for this engine's window.
+                raise SplUnsupported(f"unsupported time_window={value} (a calendar "
+                                     f"span)", search=search, position=token.position)
             time_window = times.span_seconds(value)
         except SplError as error:
-            raise SplError(f"streamstats: {error.detail}", search=search,
-                           position=token.position) from None
+            raise type(error)(f"streamstats: {error.detail}", search=search,
+                              position=token.position) from None
     return Streamstats(position, aggregations, by, time_window,
                        int_option(options, "window", 0, search),
                        bool_option(options, "current", True, search),

@@ -106,34 +106,62 @@ def parse_eval(text, offset, position, search, lookups):
 
 
 class Rename(Command):
-    """rename: Search Reference "rename": `a AS b` (wildcards rename alike)."""
+    """rename: Search Reference "rename": `a AS b` (wildcards rename alike, `EU* AS
+    EMEA*`), each pair in turn. A renamed field keeps its place among the columns.
+    "Renaming a field that does not exist": if the new name exists, its data is removed;
+    a field already named so is replaced. "You can't rename one field with multiple
+    names" and "Both the original and renamed fields must include the same number of
+    wildcards": both are errors when the search is parsed."""
 
     name = "rename"
+    keeps_columns = True
 
     def __init__(self, position, pairs):
         super().__init__(position)
-        self.pairs = pairs
+        self.pairs = [(old, new, _wildcard_regex(old)) for old, new in pairs]
 
     def run(self, rows, context):
-        out = []
-        for row in rows:
-            for old, new in self.pairs:
-                if "*" in old:
-                    regex = re.compile("(.*)".join(re.escape(p) for p in old.split("*")) +
-                                       r"\Z")
-                    for name in list(row):
-                        match = regex.match(name)
-                        if match:
-                            parts = new.split("*")
-                            target = parts[0] + "".join(
-                                g + p for g, p in zip(match.groups(), parts[1:]))
-                            row[target] = row.pop(name)
-                elif old in row:
-                    row[new] = row.pop(old)
-                else:
-                    row.pop(new, None)
-            out.append(row)
+        out = [self._renamed(row) for row in rows]
+        if context.columns:
+            names = self._renamed(dict.fromkeys(context.columns, True))
+            context.columns = list(names)
         return out
+
+    def _renamed(self, row: dict) -> dict:
+        for old, new, regex in self.pairs:
+            if regex is None and old not in row:
+                row = {k: v for k, v in row.items() if k != new}
+                continue
+            targets = {name: _target(name, old, new, regex) for name in row}
+            targets = {name: t for name, t in targets.items() if t is not None}
+            if not targets:
+                continue
+            renamed = {}
+            for name, value in row.items():
+                if name in targets:
+                    renamed[targets[name]] = value
+                elif name not in targets.values():
+                    renamed[name] = value
+            row = renamed
+        return row
+
+
+def _wildcard_regex(pattern: str):
+    if "*" not in pattern:
+        return None
+    return re.compile("(.*)".join(re.escape(p) for p in pattern.split("*")) + r"\Z",
+                      re.DOTALL)
+
+
+def _target(name: str, old: str, new: str, regex):
+    """The new name of field `name` under `old AS new`, or None when it does not match."""
+    if regex is None:
+        return new if name == old else None
+    match = regex.match(name)
+    if match is None:
+        return None
+    parts = new.split("*")
+    return parts[0] + "".join(g + p for g, p in zip(match.groups(), parts[1:]))
 
 
 @command("rename")
@@ -145,7 +173,14 @@ def parse_rename(text, offset, position, search, lookups):
         if len(group) != 3 or group[1].raw.lower() != "as":
             raise SplError("rename needs pairs of the form field AS newname", search=search,
                            position=group[0].position)
-        pairs.append((group[0].text, group[2].text))
+        old, new = group[0].text, group[2].text
+        if old.count("*") != new.count("*"):
+            raise SplError(f"rename: wildcard mismatch: '{old}' and '{new}' must have as "
+                           f"many '*'", search=search, position=group[2].position)
+        if any(old == earlier for earlier, _ in pairs):
+            raise SplError(f"rename: '{old}' cannot be renamed twice", search=search,
+                           position=group[0].position)
+        pairs.append((old, new))
     if not pairs:
         raise SplError("rename needs a field", search=search, position=position)
     return Rename(position, pairs)
