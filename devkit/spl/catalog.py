@@ -18,6 +18,7 @@ from . import (
     generating,
     lookup_commands,
     reporting,
+    rex,
     shaping,
     spath,
     statistics,
@@ -26,7 +27,7 @@ from . import (
 )
 from .commands import Parser
 
-FAMILIES = (filtering, streaming, spath, statistics, reporting, timebins, shaping,
+FAMILIES = (filtering, streaming, rex, spath, statistics, reporting, timebins, shaping,
             lookup_commands, generating)
 
 PARSERS: Dict[str, Parser] = {}

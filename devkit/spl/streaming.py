@@ -1,6 +1,7 @@
-"""Commands that change each result on its own, in order: `eval`, `rex`, `rename`,
-`fillnull`, `makemv`, `mvexpand`, `addinfo` and the app's own `cloudsecrets` (each follows its
-Search Reference page; cloudsecrets runs the packaged command, see external.py)."""
+"""Commands that change each result on its own, in order: `eval`, `rename`, `fillnull`,
+`makemv`, `mvexpand`, `addinfo` and the app's own `cloudsecrets` (each follows its Search
+Reference page; cloudsecrets runs the packaged command, see external.py; `rex` is in
+rex.py)."""
 
 from __future__ import annotations
 
@@ -246,58 +247,6 @@ def parse_mvexpand(text, offset, position, search, lookups):
     return Mvexpand(position, fields[0], int_option(options, "limit", 0, search))
 
 
-class Rex(Command):
-    """rex: Search Reference "rex": named groups of a regex over `field` (`_raw`) become
-    fields (the first match; `max_match=0` every match, multivalue)."""
-
-    name = "rex"
-
-    def __init__(self, position, field_name, regex, max_match):
-        super().__init__(position)
-        self.field = field_name
-        self.regex = regex
-        self.max_match = max_match
-
-    def run(self, rows, context):
-        for row in rows:
-            values = values_of(row.get(self.field))
-            if not values:
-                continue
-            matches = list(self.regex.finditer(to_text(values[0])))
-            if self.max_match:
-                matches = matches[:self.max_match]
-            extracted: Dict[str, list] = {}
-            for match in matches:
-                for name, value in match.groupdict().items():
-                    if value is not None:
-                        extracted.setdefault(name, []).append(value)
-            for name, found in extracted.items():
-                row[name] = normalize(found)
-        return rows
-
-
-@command("rex")
-def parse_rex(text, offset, position, search, lookups):
-    tokens = tokenize(text, offset, search, commas=False)
-    options, tokens = take_options(tokens, ("field", "max_match", "mode", "offset_field"),
-                                   "rex", search, anywhere=True)
-    for name in ("mode", "offset_field"):
-        if name in options:
-            raise SplUnsupported(f"unsupported rex option '{name}'", search=search,
-                                 position=options[name][1].position)
-    if len(tokens) != 1 or not tokens[0].quoted:
-        raise SplError("rex needs one quoted regular expression", search=search,
-                       position=position)
-    pattern = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", tokens[0].text)
-    try:
-        regex = re.compile(pattern)
-    except re.error as error:
-        raise SplError(f"rex: invalid regex: {error}", search=search,
-                       position=tokens[0].position) from None
-    field_name = options["field"][0] if "field" in options else "_raw"
-    return Rex(position, field_name, regex, int_option(options, "max_match", 1, search))
-
-
 class Addinfo(Command):
     """addinfo: Search Reference "addinfo": the run's time range and dispatch time."""
 
@@ -410,4 +359,4 @@ def parse_makemv(text, offset, position, search, lookups):
 
 
 __all__ = ["PARSERS", "Addinfo", "Cloudsecrets", "Eval", "Fillnull", "Makemv", "Mvexpand",
-           "Rename", "Rex"]
+           "Rename", "dynamic_name"]

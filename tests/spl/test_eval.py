@@ -181,7 +181,8 @@ def test_wrong_argument_counts_are_errors(spl):
 
 
 @pytest.mark.parametrize("expression, expected", [
-    ('isint("3")', "no"), ('isint(3)', "yes"), ('isint(3.5)', "no"), ('isnum("x")', "no"), ('isstr("x")', "yes"),
+    ('isint("3")', "no"), ('isint(3)', "yes"), ('isint(3.5)', "no"), ('isnum("x")', "no"),
+    ('isstr("x")', "yes"),
     ('isstr("3")', "yes"), ('cidrmatch("10.0.0.0/8", "10.1.2.3")', "yes"),
     ('cidrmatch("10.0.0.0/8", "192.168.0.1")', "no"), ("1=1 XOR 1=2", "yes"),
     ("1=1 XOR 2=2", "no"), ("NOT 1=2", "yes"), ('"abc" != "abc"', "no"),
