@@ -162,17 +162,19 @@ def span_seconds(text: str) -> float:
     return float(count * fixed[unit])
 
 
-def bucket(epoch: float, count: int, unit: str, tz: Zone) -> float:
+def bucket(epoch: float, count: int, unit: str, tz: Zone, align: float = 0.0) -> float:
     """The start of the `count`-`unit` bin holding `epoch` (Splunk's `bin span=`).
 
-    Second, minute and hour spans are aligned in local time (for whole-hour zones the
-    same as epoch-aligned); day spans start at local midnight, counted from 1970-01-01;
-    month spans from January 1970.
+    Second, minute and hour spans are counted from `align`, by default "base UTC time
+    (epoch 0)" (Search Reference "bin", aligntime), whatever the zone: in a zone half an
+    hour off UTC an hour bin starts at half past the local hour, and 12h bins start at
+    00:00 and 12:00 UTC. "When a <span-length> of a day or more is used, the span is
+    aligned to midnight in the timezone of the user": day spans start at local
+    midnight, counted from 1970-01-01; month spans from January 1970.
     """
     if unit in SECONDS:
         size = count * SECONDS[unit]
-        offset = local(epoch, tz).utcoffset().total_seconds()
-        return math.floor((epoch + offset) / size) * size - offset
+        return math.floor((epoch - align) / size) * size + align
     moment = local(epoch, tz).replace(tzinfo=None)
     if unit == "d":
         days = (moment.date() - datetime(1970, 1, 1).date()).days

@@ -212,3 +212,24 @@ def test_a_quoted_string_is_a_string_and_a_field_reads_as_a_number(spl, expressi
     # ("Statistical eval functions", avg, example 4).
     rows = spl(f'| makeresults | eval field="3" | eval result={expression}', [])
     assert rows[0]["result"] == expected
+
+
+def test_bin_aligntime_to_three_in_the_morning(make_spl):
+    # "bin", Example 4: "Align the time bins to 3am (local time). Set the span to 12h.
+    # The bins will represent 3am - 3pm, then 3pm - 3am (the next day)": `bin _time
+    # span=12h aligntime=@d+3h`. Run at 10:05 in New York; results 3, 6, 9 and 12 hours
+    # earlier fall in the bins of 03:00 today and 15:00 yesterday.
+    spl = make_spl(tz="America/New_York")
+    rows = spl('| makeresults count=4 | streamstats count | eval _time=_time - count*3*3600 '
+               '| bin _time span=12h aligntime=@d+3h | eval t=strftime(_time, "%F %T")', [])
+    assert [r["t"] for r in rows] == ["2024-04-28 03:00:00", "2024-04-28 03:00:00",
+                                      "2024-04-27 15:00:00", "2024-04-27 15:00:00"]
+
+
+def test_bin_of_a_field_without_a_timescale_is_a_range(spl):
+    # "bin", span-length: "If discretizing based on the _time field or used with a
+    # timescale, this is treated as a time range. If not, this is an absolute bin
+    # length."
+    rows = spl("| makeresults | eval resptime=37, starttime=1714313137 "
+               "| bin resptime span=10 | bin starttime span=10s", [])
+    assert (rows[0]["resptime"], rows[0]["starttime"]) == ("30-40", 1714313130.0)
