@@ -11,7 +11,8 @@ Follows the Search Reference's "Statistical and charting functions":
   else lexicographically;
 - `latest(X)`/`earliest(X)`: X of the result with the greatest/least `_time` among those
   that have X (all its values); on equal times the first result seen wins (our choice);
-  `latest_time`/`earliest_time` that `_time`;
+  `latest_time`/`earliest_time` that `_time`, printed with six decimals as the "Time
+  functions" page prints them;
 - `first(X)`/`last(X)`: X of the first/last result (in the order received) that has it;
 - `mode(X)` the most frequent value (the first seen on a tie);
 - `perc<P>(X)` (also `p<P>`, `exactperc<P>`, `upperperc<P>`) the P-th percentile of the
@@ -35,6 +36,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from .errors import SplError, SplUnsupported
 from .lexer import Token
+from .precision import with_decimals
 from .values import Value, normalize, to_number, to_text, values_of
 
 
@@ -45,6 +47,7 @@ class Aggregation:
     name: str                   # the output field
     position: int
     parameter: Optional[float] = None  # the percentile of perc<P>
+    allnum: bool = False  # the command's allnum=true: numbers only from all-number groups
 
 
 def _numbers(events: Sequence[dict], field: str) -> List[float]:
@@ -118,8 +121,8 @@ def _timed(latest: bool, want_time: bool, events, field):
             continue
         if best_time is None or (moment > best_time if latest else moment < best_time):
             best, best_time = value, moment
-    if want_time:
-        return best_time
+    if want_time:  # "Time functions": earliest_time(_value) prints 1702920600.000000
+        return None if best_time is None else with_decimals(best_time, 6)
     return normalize(values_of(best)) if best is not None else None
 
 
@@ -253,7 +256,27 @@ def _unquoted(text: str) -> str:
     return text
 
 
+# The functions that compute on numbers, which allnum=true withholds from a group that
+# has a value that is not a number ("stats": "If true, computes numerical statistics on
+# each field if and only if all of the values of that field are numerical"; "eventstats",
+# Using the allnum argument: "The allnum=true argument applies to empty values as well as
+# alphabetic character values").
+NUMERICAL = frozenset(("sum", "avg", "range", "sumsq", "stdev", "stdevp", "var", "varp",
+                       "perc"))
+
+
+def _all_numbers(events: Sequence[dict], field: str) -> bool:
+    for event in events:
+        values = values_of(event.get(field))
+        if not values or any(to_number(v) is None for v in values):
+            return False
+    return True
+
+
 def compute(aggregation: Aggregation, events: Sequence[dict]) -> Value:
+    if aggregation.allnum and aggregation.function in NUMERICAL and not _all_numbers(
+            events, aggregation.field):
+        return None
     if aggregation.parameter is not None:
         return percentile(events, aggregation.field, aggregation.parameter)
     return FUNCTIONS[aggregation.function](events, aggregation.field)

@@ -99,3 +99,20 @@ def test_a_percentile_above_one_hundred_is_an_error(spl):
     # "Valid percentile values are floating point numbers between 0 and 100".
     with pytest.raises(SplError, match="0 to 100"):
         spl("search * | stats perc101(Y)", Y)
+
+
+AGES = ("| makeresults count=4 \n| streamstats count \n"
+        '| eval age = case(count=1, 25, count=2, 39, count=3, 31, count=4, "test")\n'
+        '| eval city = case(count=1 OR count=3, "San Francisco", count=2 OR count=4, '
+        '"Seattle")\n')
+
+
+@pytest.mark.parametrize("allnum, seattle", [("", ["39", "39"]), ("allnum=true ", ["", ""])])
+def test_eventstats_allnum(spl, allnum, seattle):
+    # "eventstats", Extended example: "The alphabetic values are treated like null
+    # values" (Seattle's average is 39); with allnum=true "Because the age field contains
+    # values for Seattle that are not all numbers, the entire set of values for Seattle
+    # are ignored. No average is calculated."
+    rows = spl(AGES + f"| eventstats {allnum}avg(age) BY city", [])
+    assert [format_value(r.get("avg(age)")) for r in rows] == [
+        "28", seattle[0], "28", seattle[1]]
