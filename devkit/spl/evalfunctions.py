@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import random
 import re
 import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -226,6 +227,89 @@ def _pow(base, exponent):
         return None if x is None or y is None else float(x ** y)
     except (OverflowError, ZeroDivisionError):
         return None
+
+
+@simple("exp", 1, 1)
+def _exp(value):
+    number = _number_of(value)
+    try:
+        return None if number is None else math.exp(number)
+    except OverflowError:
+        return None
+
+
+@simple("ln", 1, 1)
+def _ln(value):
+    number = _number_of(value)
+    return None if number is None or number <= 0 else math.log(number)
+
+
+@simple("log", 1, 2)
+def _log(value, base=10.0):
+    """Mathematical functions, log: "If the second argument <base> is omitted, this
+    function evaluates the logarithm of number with base 10"."""
+    number, radix = _number_of(value), _number_of(base)
+    if number is None or radix is None or number <= 0 or radix <= 0 or radix == 1:
+        return None
+    return math.log10(number) if radix == 10 else math.log(number, radix)
+
+
+@simple("pi", 0, 0)
+def _pi():
+    """Mathematical functions, pi: "the constant pi to 11 digits of precision"."""
+    return with_decimals(round(math.pi, 11), 11)
+
+
+@simple("random", 0, 0)
+def _random():
+    """Statistical eval functions, random: "a pseudo-random integer ranging from zero
+    to 2^31-1"."""
+    return float(_RANDOM.randint(0, 2 ** 31 - 1))
+
+
+_RANDOM = random.Random()
+
+
+def _sum_of(arguments, name: str):
+    """The numbers of sum() and avg(): "Each argument must be either a field (single or
+    multivalue) or an expression that evaluates to a number ... The eval command
+    ignores arguments that don't exist in an event or can't be converted to a number";
+    a quoted string given directly is an error ("`sum(1, 2, "3")` returns an error")."""
+    for argument in arguments:
+        if isinstance(argument, Literal):
+            raise SplError(f"{name}(): \"{argument.text}\" is a string, not a number")
+
+    def numbers(e, c):
+        return [n for a in arguments for v in values_of(a(e, c))
+                for n in [to_number(v)] if n is not None]
+    return numbers
+
+
+@function("sum", 1, None)
+def _sum_function(arguments):
+    numbers = _sum_of(arguments, "sum")
+
+    def run(e, c):
+        found = numbers(e, c)
+        return float(sum(found)) if found else None
+    return run
+
+
+@function("avg", 1, None)
+def _avg_function(arguments):
+    numbers = _sum_of(arguments, "avg")
+
+    def run(e, c):
+        found = numbers(e, c)
+        return sum(found) / len(found) if found else None
+    return run
+
+
+@simple("nullif", 2, 2)
+def _nullif(first, second):
+    """Comparison and Conditional functions, nullif: NULL when the two are equal, else
+    the first."""
+    return None if first is not None and to_text(first) == to_text(second) else first
 
 
 @simple("sqrt", 1, 1)
