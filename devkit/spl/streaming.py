@@ -244,6 +244,7 @@ def parse_mvexpand(text, offset, position, search, lookups):
     fields = field_names(tokens, "mvexpand", search)
     if len(fields) != 1:
         raise SplError("mvexpand needs one field", search=search, position=position)
+    _refuse_internal(fields[0], "mvexpand", tokens[0], search)
     return Mvexpand(position, fields[0], int_option(options, "limit", 0, search))
 
 
@@ -342,6 +343,7 @@ def parse_makemv(text, offset, position, search, lookups):
     fields = field_names(tokens, "makemv", search)
     if len(fields) != 1:
         raise SplError("makemv needs one field", search=search, position=position)
+    _refuse_internal(fields[0], "makemv", tokens[0], search)
     tokenizer = None
     if "tokenizer" in options:
         value, token = options["tokenizer"]
@@ -356,6 +358,14 @@ def parse_makemv(text, offset, position, search, lookups):
                        position=options["delim"][1].position)
     return Makemv(position, fields[0], delim, tokenizer,
                   bool_option(options, "allowempty", False, search))
+
+
+def _refuse_internal(field_name: str, command_name: str, token, search) -> None:
+    """"The mvexpand command can't be applied to internal fields"; "The makemv command
+    does not apply to internal fields" (their Search Reference pages)."""
+    if field_name.startswith("_"):
+        raise SplError(f"{command_name} does not apply to internal fields ('{field_name}')",
+                       search=search, position=token.position)
 
 
 __all__ = ["PARSERS", "Addinfo", "Cloudsecrets", "Eval", "Fillnull", "Makemv", "Mvexpand",

@@ -233,3 +233,36 @@ def test_bin_of_a_field_without_a_timescale_is_a_range(spl):
     rows = spl("| makeresults | eval resptime=37, starttime=1714313137 "
                "| bin resptime span=10 | bin starttime span=10s", [])
     assert (rows[0]["resptime"], rows[0]["starttime"]) == ("30-40", 1714313130.0)
+
+
+MVEXPAND_EVENTS = [
+    {"_time": 1522541483, "_raw": "2018-04-01 00:11:23 a=22 b=21 a=23 b=32 a=51 b=24"},
+    {"_time": 1522541482, "_raw": "2018-04-01 00:11:22 a=1 b=2 a=2 b=3 a=5 b=2"}]
+MVEXPAND_REX = ('search * | rex field=_raw "a=(?<a>\\d+)" max_match=5 \n'
+                '| rex field=_raw "b=(?<b>\\d+)" max_match=5 \n| eval fields = mvzip(a,b) ')
+
+
+def test_mvexpand_example_zips_two_multivalue_fields(spl):
+    # "mvexpand", Example 3: the fields column reads 22,2123,3251,24 and 1,22,35,2 (the
+    # values shown run together).
+    rows = spl(MVEXPAND_REX + "| table _time fields", MVEXPAND_EVENTS)
+    assert ["".join(r["fields"]) for r in rows] == ["22,2123,3251,24", "1,22,35,2"]
+
+
+def test_mvexpand_example_expands_them(spl):
+    # The page's last table leaves out the first pair (22, 21) of the first event,
+    # which its own fields column holds; the other five rows are the page's.
+    rows = spl(MVEXPAND_REX + '| mvexpand fields \n'
+               '| rex field=fields "(?<alpha>\\d+),(?<beta>\\d+)" \n| table _time alpha beta',
+               MVEXPAND_EVENTS)
+    assert [(r["alpha"], r["beta"]) for r in rows][1:] == [
+        ("23", "32"), ("51", "24"), ("1", "2"), ("2", "3"), ("5", "2")]
+
+
+@pytest.mark.parametrize("search", ["| makeresults | mvexpand _time",
+                                    "| makeresults | makemv delim=\",\" _raw"])
+def test_multivalue_commands_refuse_internal_fields(spl, search):
+    # "The mvexpand command can't be applied to internal fields"; "The makemv command
+    # does not apply to internal fields."
+    with pytest.raises(SplError, match="internal fields"):
+        spl(search, [])
