@@ -198,3 +198,15 @@ def test_conversion_examples(spl):
 
 def test_typeof_time(spl):
     assert row_of(spl, "| makeresults | eval t=typeof(_time)")["t"] == "Number"
+
+
+def test_exp_ln_pi_and_random(spl):
+    # Mathematical functions: exp(3) "returns y=e^3", ln the natural logarithm, pi()
+    # "the constant pi to 11 digits of precision"; Statistical eval functions, random:
+    # "a pseudo-random integer ranging from zero to 2^31-1".
+    import math
+
+    rows = spl("| makeresults | eval y=exp(3), l=ln(exp(2)), p=pi(), r=random()", [])
+    assert rows[0]["y"] == math.exp(3) and rows[0]["l"] == 2.0
+    assert format_value(rows[0]["p"]) == "3.14159265359"
+    assert 0 <= rows[0]["r"] <= 2 ** 31 - 1 and rows[0]["r"] == int(rows[0]["r"])
