@@ -19,6 +19,7 @@ from . import (
     lookup_commands,
     reporting,
     rest,
+    rex,
     shaping,
     spath,
     statistics,
@@ -27,7 +28,7 @@ from . import (
 )
 from .commands import Parser
 
-FAMILIES = (filtering, streaming, spath, statistics, reporting, timebins, shaping,
+FAMILIES = (filtering, streaming, rex, spath, statistics, reporting, timebins, shaping,
             lookup_commands, generating, rest)
 
 PARSERS: Dict[str, Parser] = {}

@@ -86,13 +86,37 @@ def registrar(table: Dict[str, Parser]):
 Options = Dict[str, Tuple[str, Token]]
 
 
+def join_spaced_options(tokens: List[Token], names: Sequence[str]) -> List[Token]:
+    """`name = value`, `name= value` and `name =value` as one `name=value` token, for
+    the option `names` only (the pages write some so: `makemv tokenizer = "..."`,
+    `bin ... span = <span-length>`)."""
+    out: List[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        joined, width = None, 1
+        if following is not None and not token.quoted:
+            name_alone = token.raw in names and not following.quoted
+            if name_alone and following.raw == "=" and i + 2 < len(tokens):
+                joined, width = token.raw + "=" + tokens[i + 2].raw, 3
+            elif (name_alone and following.raw.startswith("=")) or (
+                    token.raw.endswith("=") and token.raw[:-1] in names):
+                joined, width = token.raw + following.raw, 2
+        out.append(token if joined is None else Token(joined, token.position, joined))
+        i += width
+    return out
+
+
 def take_options(tokens: List[Token], allowed: Sequence[str], command_name: str,
                  search: Optional[str], anywhere: bool = False
                  ) -> Tuple[Options, List[Token]]:
-    """Leading `name=value` options (anywhere when `anywhere`); unknown names refused."""
+    """Leading `name=value` options (anywhere when `anywhere`; `name = value` too);
+    unknown names refused."""
     options: Options = {}
     rest: List[Token] = []
     leading = True
+    tokens = join_spaced_options(tokens, allowed)
     for token in tokens:
         option = split_option(token) if (leading or anywhere) else None
         if option is None:

@@ -37,6 +37,7 @@ from .evalops import (
     logical_xor,
     truth,
 )
+from .precision import parse_number
 from .values import normalize, values_of
 
 # -- tokens ----------------------------------------------------------------------------
@@ -224,7 +225,7 @@ class Parser:
     def primary(self) -> Compiled:
         token = self.take()
         if token.kind == "number":
-            number = float(token.text)
+            number = parse_number(token.text)  # 5.0 keeps its decimal place
             return lambda e, c: number
         if token.kind == "string":
             return Literal(_unescape(token.text[1:-1]))
@@ -237,6 +238,8 @@ class Parser:
         if token.kind == "word":
             if self.accept("("):
                 start = self.i
+                if token.text.lower() == "mvmap":
+                    return self._mvmap(token, start)
                 arguments = self.arguments()
                 return self._function(token, arguments, start)
             return self._field(token.text)
@@ -273,6 +276,27 @@ class Parser:
             kept = [v for v in values_of(event.get(field_name))
                     if predicate({**event, field_name: v}, context) is True]
             return normalize(kept)
+        return run
+
+    def _mvmap(self, token: Tok, start: int) -> Compiled:
+        """Multivalue eval functions, mvmap(<mv>, <expression>): the expression over each
+        value, the field that <mv> reads standing for the value (`mvmap(results,
+        results*10)`, `mvmap(mvindex(results, 1,2), results*threshold)`)."""
+        source = self.expression()
+        names = sorted(set(self._fields_between(start, self.i)))
+        self.expect(",")
+        body = self.expression()
+        self.expect(")")
+        if len(names) != 1:
+            raise SplError("mvmap: its first argument must read exactly one field",
+                           search=self.search, position=token.position)
+        field_name = names[0]
+
+        def run(event, context):
+            mapped = []
+            for value in values_of(source(event, context)):
+                mapped.extend(values_of(body({**event, field_name: value}, context)))
+            return normalize(mapped)
         return run
 
     def _fields_between(self, start: int, end: int) -> List[str]:

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import functools
 import math
+import random
 import re
 import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import times
+from . import timeformat, times
 from .errors import SplError, SplUnsupported
 from .evalops import Compiled, Literal, in_values, like_pattern, single, truth
 from .jsonpath import JsonReader, follow, parse_path
-from .values import normalize, to_number, to_text, values_of
+from .precision import parse_number, settle, significant, with_decimals
+from .values import Precise, normalize, to_number, to_text, values_of
 
 # Each entry: (least arguments, most arguments or None, builder(arguments) -> Compiled).
 
@@ -133,31 +135,47 @@ def _false():
     return False
 
 
-@simple("isnum", 1, 1)
-def _isnum(value):
-    return _number_of(value) is not None
+def informational(name: str):
+    """An Informational function of one value. A double-quoted string given directly is
+    a string, whatever it reads as ("when a "NaN" value is present as a literal string
+    in an evaluator expression, it is considered a string, not a number"); a field's
+    value that reads as a number is a number."""
+    def register(implementation):
+        def builder(arguments):
+            argument = arguments[0]
+            if isinstance(argument, Literal):
+                return lambda e, c: implementation(argument(e, c), True)
+            return lambda e, c: implementation(argument(e, c), False)
+        FUNCTIONS[name] = (1, 1, builder)
+        return implementation
+    return register
 
 
-@simple("isint", 1, 1)
-def _isint(value):
-    number = _number_of(value)
+@informational("isnum")
+def _isnum(value, quoted):
+    return not quoted and _number_of(value) is not None
+
+
+@informational("isint")
+def _isint(value, quoted):
+    number = None if quoted else _number_of(value)
     return number is not None and number == int(number)
 
 
-@simple("isstr", 1, 1)
-def _isstr(value):
-    return isinstance(value, str) and to_number(value) is None
+@informational("isstr")
+def _isstr(value, quoted):
+    return isinstance(value, str) and (quoted or to_number(value) is None)
 
 
-@simple("typeof", 1, 1)
-def _typeof(value):
+@informational("typeof")
+def _typeof(value, quoted):
     if value is None:
         return "Invalid"
     if isinstance(value, bool):
         return "Bool"
     if isinstance(value, list):
         return "Multivalue"
-    return "Number" if to_number(value) is not None else "String"
+    return "Number" if not quoted and to_number(value) is not None else "String"
 
 
 def _round_half_up(number: float, digits: int) -> float:
@@ -170,10 +188,15 @@ def _round_half_up(number: float, digits: int) -> float:
 
 @simple("round", 1, 2)
 def _round(value, digits=0.0):
+    """Mathematical functions, round: half away from zero (round(2.555, 2) is 2.56),
+    the places kept when printed (makeresults: round(..., 4) prints 0.8050)."""
     number, places = _number_of(value), _number_of(digits)
     if number is None or places is None:
         return None
-    return _round_half_up(number, int(places))
+    if places < 0:
+        raise SplError("round(): the number of decimal places cannot be negative")
+    rounded = _round_half_up(number, int(places))
+    return settle(with_decimals(rounded, int(places))) if int(places) > 0 else rounded
 
 
 @simple("ceiling", 1, 1)
@@ -204,6 +227,89 @@ def _pow(base, exponent):
         return None if x is None or y is None else float(x ** y)
     except (OverflowError, ZeroDivisionError):
         return None
+
+
+@simple("exp", 1, 1)
+def _exp(value):
+    number = _number_of(value)
+    try:
+        return None if number is None else math.exp(number)
+    except OverflowError:
+        return None
+
+
+@simple("ln", 1, 1)
+def _ln(value):
+    number = _number_of(value)
+    return None if number is None or number <= 0 else math.log(number)
+
+
+@simple("log", 1, 2)
+def _log(value, base=10.0):
+    """Mathematical functions, log: "If the second argument <base> is omitted, this
+    function evaluates the logarithm of number with base 10"."""
+    number, radix = _number_of(value), _number_of(base)
+    if number is None or radix is None or number <= 0 or radix <= 0 or radix == 1:
+        return None
+    return math.log10(number) if radix == 10 else math.log(number, radix)
+
+
+@simple("pi", 0, 0)
+def _pi():
+    """Mathematical functions, pi: "the constant pi to 11 digits of precision"."""
+    return with_decimals(round(math.pi, 11), 11)
+
+
+@simple("random", 0, 0)
+def _random():
+    """Statistical eval functions, random: "a pseudo-random integer ranging from zero
+    to 2^31-1"."""
+    return float(_RANDOM.randint(0, 2 ** 31 - 1))
+
+
+_RANDOM = random.Random()
+
+
+def _sum_of(arguments, name: str):
+    """The numbers of sum() and avg(): "Each argument must be either a field (single or
+    multivalue) or an expression that evaluates to a number ... The eval command
+    ignores arguments that don't exist in an event or can't be converted to a number";
+    a quoted string given directly is an error ("`sum(1, 2, "3")` returns an error")."""
+    for argument in arguments:
+        if isinstance(argument, Literal):
+            raise SplError(f"{name}(): \"{argument.text}\" is a string, not a number")
+
+    def numbers(e, c):
+        return [n for a in arguments for v in values_of(a(e, c))
+                for n in [to_number(v)] if n is not None]
+    return numbers
+
+
+@function("sum", 1, None)
+def _sum_function(arguments):
+    numbers = _sum_of(arguments, "sum")
+
+    def run(e, c):
+        found = numbers(e, c)
+        return float(sum(found)) if found else None
+    return run
+
+
+@function("avg", 1, None)
+def _avg_function(arguments):
+    numbers = _sum_of(arguments, "avg")
+
+    def run(e, c):
+        found = numbers(e, c)
+        return sum(found) / len(found) if found else None
+    return run
+
+
+@simple("nullif", 2, 2)
+def _nullif(first, second):
+    """Comparison and Conditional functions, nullif: NULL when the two are equal, else
+    the first."""
+    return None if first is not None and to_text(first) == to_text(second) else first
 
 
 @simple("sqrt", 1, 1)
@@ -451,8 +557,8 @@ def _tonumber(value, base=None):
     text = to_text(value)
     if text != text.strip():
         return None
-    if base is None:
-        return to_number(value)
+    if base is None:  # a decimal keeps its places, as a number written so does
+        return value if isinstance(value, float) else parse_number(text)
     radix = _number_of(base)
     if radix is None or radix != int(radix) or not 2 <= radix <= 36:
         raise SplError(f"tonumber(): the base must be a whole number from 2 to 36, not "
@@ -541,25 +647,32 @@ def _mvzip(left, right, delimiter=","):
     return normalize([to_text(a) + glue + to_text(b) for a, b in zip(lefts, rights)])
 
 
-@simple("mvrange", 2, 3)
-def _mvrange(start, end, step=1.0):
+@with_context("mvrange", 2, 3)
+def _mvrange(context, start, end, step=1.0):
     """Multivalue eval functions, mvrange: numbers from `start` up to `end`, excluded,
-    by `step` (1); a time span step such as "7d" counts in seconds of UNIX time."""
+    by `step` (1). "If the increment is a timespan such as 7d, the starting and ending
+    numbers are treated as UNIX time": each value is the one before moved by the span
+    in the search's zone, as relative_time moves it (the page's 7-day steps from
+    1514834731 take one 7-day step of 601200 seconds, across the change to daylight
+    saving time)."""
     first, last = _number_of(start), _number_of(end)
     increment = _number_of(step)
+    span = None
     if increment is None and step is not None:
+        span = to_text(step).strip()
         try:
-            increment = times.span_seconds(to_text(step))
+            times.parse_span(span)  # a time span, else null
         except SplError:
             return None
-    if first is None or last is None or not increment or increment < 0:
+    if first is None or last is None or (span is None and (not increment or increment < 0)):
         return None
-    if (last - first) / increment > MVRANGE_LIMIT:
-        raise SplError(f"mvrange(): more than {MVRANGE_LIMIT} values")
     values, current = [], first
     while current < last:
+        if len(values) >= MVRANGE_LIMIT:
+            raise SplError(f"mvrange(): more than {MVRANGE_LIMIT} values")
         values.append(current)
-        current += increment
+        current = (times.resolve_time(f"+{span}", current, context.tz) if span
+                   else current + increment)
     return normalize(values)
 
 
@@ -582,7 +695,9 @@ def _now(context):
 
 @with_context("time", 0, 0)
 def _time(context):
-    return float(context.now)
+    """Date and Time functions, time(): the clock "with microsecond resolution", printed
+    with six decimals (this engine's clock is the run's dispatch time)."""
+    return with_decimals(float(context.now), 6)
 
 
 @with_context("relative_time", 2, 2)
@@ -593,25 +708,59 @@ def _relative_time(context, value, modifier):
     return times.resolve_time(to_text(modifier), number, context.tz)
 
 
-@with_context("strftime", 2, 2)
-def _strftime(context, value, fmt):
-    number = _number_of(value)
-    if number is None or fmt is None:
-        return None
-    return times.strftime(number, to_text(fmt), context.tz)
+@function("strftime", 2, 2)
+def _strftime(arguments):
+    """Date and Time functions, strftime (timeformat.py has the variables)."""
+    value, fmt = arguments
+    if isinstance(fmt, Literal):
+        _checked("strftime", timeformat.check_strftime, fmt.text)
+
+    def run(e, c):
+        number, pattern = _number_of(value(e, c)), fmt(e, c)
+        if number is None or pattern is None:
+            return None
+        return _checked("strftime", timeformat.strftime, number, to_text(pattern), c.tz)
+    return run
 
 
-@with_context("strptime", 2, 2)
-def _strptime(context, value, fmt):
-    value = single(value)
-    if value is None or fmt is None:
-        return None
-    return times.strptime(to_text(value), to_text(fmt), context.tz)
+@function("strptime", 2, 2)
+def _strptime(arguments):
+    """Date and Time functions, strptime (timeformat.py has the variables)."""
+    value, fmt = arguments
+    if isinstance(fmt, Literal):
+        _checked("strptime", timeformat.check_strptime, fmt.text)
+
+    def run(e, c):
+        text, pattern = single(value(e, c)), fmt(e, c)
+        if text is None or pattern is None:
+            return None
+        return _checked("strptime", timeformat.strptime, to_text(text), to_text(pattern), c.tz)
+    return run
+
+
+def _checked(name, function, *arguments):
+    try:
+        return function(*arguments)
+    except SplError as error:
+        raise type(error)(f"{name}(): {error.detail}") from None
 
 
 @simple("exact", 1, 1)
 def _exact(value):
-    return value
+    """Mathematical functions, exact: the number with no precision limit (`8.250 *
+    exact(0.2)` is 1.650)."""
+    number = _number_of(value)
+    return value if number is None else float(number)
+
+
+@simple("sigfig", 1, 1)
+def _sigfig(value):
+    """Mathematical functions, sigfig: the number rounded to its significant figures
+    (`sigfig(1.00*1111)` is 1110)."""
+    number = _number_of(value)
+    if number is None:
+        return None
+    return significant(value if isinstance(value, Precise) else number)
 
 
 __all__ = ["FUNCTIONS"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from .errors import SplError
+from .precision import combine
 from .values import compare, to_number, to_text, values_of
 
 
@@ -137,28 +138,39 @@ def single(value: Any) -> Any:
 
 
 def arithmetic(op: str, left: Compiled, right: Compiled) -> Compiled:
+    """`left op right`. A double-quoted string is a string even when it reads as a
+    number ("eval": "The plus ( + ) operator accepts two numbers for addition, or two
+    strings for concatenation"; "Mathematical functions", sum: `sum(1, 2, "3")` fails
+    "because one of the arguments in the function is a string"): `"1" + "2"` is "12",
+    and a quoted string in any other arithmetic gives null. A field's value that reads
+    as a number is that number."""
+    quoted = isinstance(left, Literal) or isinstance(right, Literal)
+
     def run(e, c):
         a, b = single(left(e, c)), single(right(e, c))
         if a is None or b is None:
             return None
         if op == ".":
             return to_text(a) + to_text(b)
+        if quoted:
+            both_text = all(isinstance(v, str) for v in (a, b))
+            return to_text(a) + to_text(b) if op == "+" and both_text else None
         x, y = to_number(a), to_number(b)
         if x is None or y is None:
             if op == "+" and x is None and y is None:
                 return to_text(a) + to_text(b)
             return None
         if op == "+":
-            return x + y
-        if op == "-":
-            return x - y
-        if op == "*":
-            return x * y
-        if y == 0:
-            return None
-        if op == "/":
-            return x / y
-        return math.fmod(x, y)
+            result = x + y
+        elif op == "-":
+            result = x - y
+        elif op == "*":
+            result = x * y
+        elif y == 0:
+            return None  # "Division by zero results in a null field"
+        else:
+            result = x / y if op == "/" else math.fmod(x, y)
+        return combine(op, result, a, b)
     return run
 
 

@@ -13,12 +13,13 @@ from .commands import (
     field_names,
     freeze,
     int_option,
+    join_spaced_options,
     registrar,
     take_options,
 )
 from .errors import SplError, SplUnsupported
 from .evalexpr import compile_expression, truth
-from .lexer import tokenize
+from .lexer import split_option, tokenize
 from .searchexpr import compile_search
 from .shaping import parse_sort_keys, sort_rows
 
@@ -153,35 +154,91 @@ def parse_dedup(text, offset, position, search, lookups):
                  bool_option(options, "keepevents", False, search), sortby)
 
 
+MAX_RESULTS = 1 << 62  # no limit
+
+
 class Head(Command):
-    """head / tail: Search Reference "head", "tail": the first / last n (10) results."""
+    """head / tail: Search Reference "head", "tail": the first / last n (10) results.
+
+    head also takes an eval expression: "all initial results are returned until the
+    first result where the expression evaluates to false", that result kept when
+    `keeplast=true`; a result where it is null counts as false unless `null=true`, which
+    keeps it and goes on; with a count as well, "the smaller of the two constraints
+    applies"."""
 
     keeps_columns = True
 
-    def __init__(self, position, count, last):
+    def __init__(self, position, count, last, expression=None, keeplast=False,
+                 keepnull=False):
         super().__init__(position)
         self.count = count
         self.last = last
+        self.expression = expression
+        self.keeplast = keeplast
+        self.keepnull = keepnull
         self.name = "tail" if last else "head"
 
     def run(self, rows, context):
         if self.last:
             return list(reversed(rows[-self.count:])) if self.count else []
-        return rows[:self.count]
+        if self.expression is None:
+            return rows[:self.count]
+        kept = []
+        try:
+            for row in rows:
+                if len(kept) >= self.count:
+                    break
+                verdict = truth(self.expression(row, context.eval_context))
+                if verdict is True or (verdict is None and self.keepnull):
+                    kept.append(row)
+                    continue
+                if self.keeplast:
+                    kept.append(row)
+                break
+        except SplError as error:
+            raise self.fail(type(error)(f"head: {error.detail}"), context) from None
+        return kept
 
 
 def _parse_head(text, offset, position, search, last):
+    """head [<N> | <eval-expression>] [limit=<int>] [null=<bool>] [keeplast=<bool>];
+    tail [<N>] (the pages' syntaxes). Options stand anywhere; the rest of the text is
+    the count or the expression."""
     name = "tail" if last else "head"
-    tokens = tokenize(text, offset, search)
-    # head [<N>] [limit=<int>]; tail takes only <N> (the pages' syntaxes).
-    options, tokens = take_options(tokens, () if last else ("limit",), name, search)
+    allowed = () if last else ("limit", "null", "keeplast")
+    tokens = join_spaced_options(tokenize(text, offset, search), allowed)
+    options: dict = {}
+    blanked = list(text)
+    rest = []
+    for token in tokens:
+        option = split_option(token)
+        if option is not None and option[0] in allowed:
+            options[option[0]] = (option[1], token)
+            start = token.position - offset
+            blanked[start:start + len(token.raw)] = " " * len(token.raw)
+        else:
+            rest.append(token)
     count = int_option(options, "limit", 10, search)
-    if tokens:
-        if len(tokens) > 1 or not re.fullmatch(r"\d+", tokens[0].raw):
-            raise SplUnsupported(f"unsupported {name} argument '{tokens[0].raw}' (only a "
-                                 f"count)", search=search, position=tokens[0].position)
-        count = int(tokens[0].raw)
-    return Head(position, count, last)
+    expression = None
+    if len(rest) == 1 and re.fullmatch(r"\d+", rest[0].raw):
+        if "limit" in options:
+            # "Using both the numeric limit and limit=<int> results in an error."
+            raise SplError(f"{name}: give the count or limit=, not both", search=search,
+                           position=options["limit"][1].position)
+        count = int(rest[0].raw)
+    elif rest and last:
+        raise SplUnsupported(f"unsupported tail argument '{rest[0].raw}' (only a count)",
+                             search=search, position=rest[0].position)
+    elif rest:
+        body = "".join(blanked)
+        start = len(body) - len(body.lstrip())
+        expression = compile_expression(body.strip(), offset + start, search)
+        # "returns results until this expression evaluates to false": the default of
+        # 10 is for a search with no limit at all (our reading).
+        count = int_option(options, "limit", 0, search) or MAX_RESULTS
+    return Head(position, count, last, expression,
+                bool_option(options, "keeplast", False, search),
+                bool_option(options, "null", False, search))
 
 
 @command("head")

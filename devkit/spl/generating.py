@@ -22,8 +22,9 @@ class Makeresults(Command):
     """makeresults: Search Reference "makeresults": `count` (1) results holding only
     `_time` (now); with `format=csv` or `format=json` and `data`, one result per row of
     the inline data (CSV: a header row of field names, then one row per result; JSON:
-    an array of objects, named as Splunk names JSON fields), each with `_time` too; the
-    count is then not used. An empty CSV cell is no field."""
+    an array of objects, named as Splunk names JSON fields, with the object's text as
+    `_raw`), each with `_time` too; the count is then not used. An empty CSV cell is no
+    field."""
 
     name = "makeresults"
     generating = True
@@ -58,7 +59,9 @@ def inline_data(text: str, kind: str) -> List[dict]:
         fields: Dict[str, list] = {}
         for name, value in leaves(item):
             fields.setdefault(name, []).append(value)
-        out.append({name: normalize(values) for name, values in fields.items()})
+        # makeresults, Extended example 6: each result's _raw is its object's JSON.
+        out.append({"_raw": text[item.start:item.end],
+                    **{name: normalize(values) for name, values in fields.items()}})
     return out
 
 

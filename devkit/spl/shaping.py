@@ -4,8 +4,9 @@ and `sort` (which order of results). Each follows its Search Reference page."""
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .commands import (
     Command,
@@ -17,9 +18,9 @@ from .commands import (
     take_options,
     wildcard_match,
 )
-from .errors import SplError, SplUnsupported
+from .errors import SplError
 from .lexer import Token, tokenize, unquote
-from .values import sort_key, to_number, to_text, values_of
+from .values import to_number, to_text, values_of
 
 PARSERS: Dict[str, Parser] = {}
 command = registrar(PARSERS)
@@ -100,10 +101,14 @@ SortKey = Tuple[str, bool, str]  # (field, descending, collation: auto, num or s
 
 
 class Sort(Command):
-    """sort: Search Reference "sort": stable; `-` descending; `num()`, `str()`, `auto()`
-    collations (auto: numbers numerically before strings lexically); keeps the first
-    `<count>` results (default 10000, 0 = all). Results missing a sort field come after
-    those that have it, in either direction (our choice)."""
+    """sort: Search Reference "sort": stable; `-` descending; `num()`, `str()`, `ip()`,
+    `auto()` collations (auto: "If the field contains numeric values, the collating
+    sequence is numeric. If the field contains on IP address values, the collating
+    sequence is for IP addresses. Otherwise, the collating sequence is in
+    lexicographical order"); keeps the first `<count>` results (default 10000, 0 =
+    all). "Results missing a given field are treated as having the smallest or largest
+    possible value of that field if the order is descending or ascending": they come
+    last either way."""
 
     name = "sort"
     keeps_columns = True
@@ -118,17 +123,29 @@ class Sort(Command):
         return ordered[:self.limit] if self.limit else ordered
 
 
+def _address(value) -> Optional[int]:
+    """An IP address as a number that sorts addresses in order (IPv4 before IPv6)."""
+    try:
+        address = ipaddress.ip_address(to_text(value).strip())
+    except ValueError:
+        return None
+    return int(address) + (0 if address.version == 4 else 1 << 32)
+
+
 def _value_key(row: dict, name: str, mode: str):
+    """The key of a result's first value of `name` under a collation: numbers, then IP
+    addresses (in address order), then text."""
     values = values_of(row.get(name))
     if not values:
         return None
     value = values[0]
-    if mode == "num":
-        number = to_number(value)
-        return (0, number, "") if number is not None else (1, 0.0, to_text(value))
-    if mode == "str":
-        return (1, 0.0, to_text(value))
-    return sort_key(value)
+    number = to_number(value) if mode in ("auto", "num") else None
+    if number is not None:
+        return (0, number, "")
+    address = _address(value) if mode in ("auto", "ip") else None
+    if address is not None:
+        return (1, address, "")
+    return (2, 0, to_text(value))
 
 
 def sort_rows(rows: List[dict], keys: List[SortKey]) -> List[dict]:
@@ -170,9 +187,6 @@ def parse_sort_keys(tokens: List[Token], command_name: str, search) -> List[Sort
         match = re.fullmatch(r"(auto|str|num|ip)\((.+)\)", raw)
         if match:
             mode, raw = match.group(1), match.group(2)
-            if mode == "ip":
-                raise SplUnsupported(f"unsupported {command_name} collation 'ip()'",
-                                     search=search, position=token.position)
         if not raw or "(" in raw:
             raise SplError(f"{command_name}: unexpected '{token.raw}'", search=search,
                            position=token.position)

@@ -5,7 +5,7 @@ functions of aggregates.py. Each follows its Search Reference page."""
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
 from . import times
@@ -79,18 +79,18 @@ def parse_stats_like(text, offset, position, search, name, allowed, refused=()):
     """Options, the functions and the by fields of a stats-like command. Options may
     stand anywhere, as the pages write them (`stats avg(field) BY mvfield
     dedup_splitvals=true`, `streamstats count BY shift reset_on_change=true`);
-    documented options in `refused` are refused by name, and `allnum=true` too
-    (allnum=false is the default). Wildcards in by fields are errors, as the stats
+    documented options in `refused` are refused by name; `allnum=true` withholds the
+    numerical functions from a group holding a value that is not a number, or none
+    (aggregates.NUMERICAL). Wildcards in by fields are errors, as the stats
     page says they are not supported."""
     tokens = tokenize(text, offset, search)
     options, tokens = take_options(tokens, (*allowed, *refused, "allnum"), name, search,
                                    anywhere=True)
     refuse_options(options, refused, name, search)
-    if bool_option(options, "allnum", False, search):
-        raise SplUnsupported(f"unsupported {name} option 'allnum'", search=search,
-                             position=options["allnum"][1].position)
     functions, by_tokens = split_by(tokens)
     aggregations, used = parse_aggregations(functions, search, name, position)
+    if bool_option(options, "allnum", False, search):
+        aggregations = [replace(a, allnum=True) for a in aggregations]
     if used != len(functions):
         token = functions[used]
         raise SplError(f"{name}: unexpected '{token.raw}'", search=search,
@@ -282,10 +282,15 @@ def parse_streamstats(text, offset, position, search, lookups):
     if "time_window" in options:
         value, token = options["time_window"]
         try:
+            if times.parse_span(value)[1] in ("mon", "q", "y"):
+                # Valid on the page (1mon, 1q, 1y), but a calendar span has no fixed
+                # width for this engine's window.
+                raise SplUnsupported(f"unsupported time_window={value} (a calendar "
+                                     f"span)", search=search, position=token.position)
             time_window = times.span_seconds(value)
         except SplError as error:
-            raise SplError(f"streamstats: {error.detail}", search=search,
-                           position=token.position) from None
+            raise type(error)(f"streamstats: {error.detail}", search=search,
+                              position=token.position) from None
     return Streamstats(position, aggregations, by, time_window,
                        int_option(options, "window", 0, search),
                        bool_option(options, "current", True, search),

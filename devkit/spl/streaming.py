@@ -1,6 +1,7 @@
-"""Commands that change each result on its own, in order: `eval`, `rex`, `rename`,
-`fillnull`, `makemv`, `mvexpand`, `addinfo` and the app's own `cloudsecrets` (each follows its
-Search Reference page; cloudsecrets runs the packaged command, see external.py)."""
+"""Commands that change each result on its own, in order: `eval`, `rename`, `fillnull`,
+`makemv`, `mvexpand`, `addinfo` and the app's own `cloudsecrets` (each follows its Search
+Reference page; cloudsecrets runs the packaged command, see external.py; `rex` is in
+rex.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from .commands import (
 from .errors import SplError, SplUnsupported
 from .evalexpr import compile_expression
 from .lexer import tokenize
+from .precision import settle
 from .values import format_number, normalize, to_text, values_of
 
 PARSERS: Dict[str, Parser] = {}
@@ -31,7 +33,14 @@ command = registrar(PARSERS)
 class Eval(Command):
     """eval: Search Reference "eval": assignments left to right, each seeing the ones
     before; a null result removes the field; a true/false result is an error, as in
-    Splunk ("fields cannot be assigned a boolean result")."""
+    Splunk ("fields cannot be assigned a boolean result").
+
+    A name holding `{field}` is made from that field's value ("Dynamic field name
+    creation": with aName=counter, `eval {aName}=aValue` sets counter), replaced again
+    while braces remain; a replacement that never ends is an error, as the page says
+    (`eval p="{p}", v_{p} = p`). Where the pages are silent (README, decisions): a
+    multivalue field gives its first value, and a `{field}` naming no field leaves the
+    assignment out."""
 
     name = "eval"
 
@@ -41,20 +50,45 @@ class Eval(Command):
 
     def run(self, rows, context):
         for row in rows:
-            for name, expression, position in self.assignments:
+            for template, expression, position in self.assignments:
                 try:
                     value = expression(row, context.eval_context)
                 except SplError as error:
                     raise type(error)(f"eval: {error.detail}").located(
                         context.search, position) from None
+                try:
+                    name = dynamic_name(template, row) if "{" in template else template
+                except SplError as error:
+                    raise error.located(context.search, position) from None
+                if name is None:
+                    continue
                 if isinstance(value, bool):
                     raise SplError(f"eval: field '{name}' cannot be assigned a boolean "
                                    f"result", search=context.search, position=position)
                 if value is None:
                     row.pop(name, None)
-                else:
-                    row[name] = list(value) if isinstance(value, list) else value
+                else:  # a number as it prints (precision.py)
+                    row[name] = settle(list(value) if isinstance(value, list) else value)
         return rows
+
+
+_BRACED = re.compile(r"\{([^{}]+)\}")
+_MAX_REPLACEMENTS = 100  # a guard of this engine: more means the name names itself
+
+
+def dynamic_name(template: str, row: dict):
+    """`template` with each `{field}` replaced by that field's value (None when a named
+    field is absent)."""
+    name = template
+    for _ in range(_MAX_REPLACEMENTS):
+        match = _BRACED.search(name)
+        if match is None:
+            return name
+        values = values_of(row.get(match.group(1)))
+        if not values:
+            return None
+        name = name[:match.start()] + to_text(values[0]) + name[match.end():]
+    raise SplError(f"eval: the field name '{template}' is replaced recursively without end")
 
 
 @command("eval")
@@ -73,34 +107,62 @@ def parse_eval(text, offset, position, search, lookups):
 
 
 class Rename(Command):
-    """rename: Search Reference "rename": `a AS b` (wildcards rename alike)."""
+    """rename: Search Reference "rename": `a AS b` (wildcards rename alike, `EU* AS
+    EMEA*`), each pair in turn. A renamed field keeps its place among the columns.
+    "Renaming a field that does not exist": if the new name exists, its data is removed;
+    a field already named so is replaced. "You can't rename one field with multiple
+    names" and "Both the original and renamed fields must include the same number of
+    wildcards": both are errors when the search is parsed."""
 
     name = "rename"
+    keeps_columns = True
 
     def __init__(self, position, pairs):
         super().__init__(position)
-        self.pairs = pairs
+        self.pairs = [(old, new, _wildcard_regex(old)) for old, new in pairs]
 
     def run(self, rows, context):
-        out = []
-        for row in rows:
-            for old, new in self.pairs:
-                if "*" in old:
-                    regex = re.compile("(.*)".join(re.escape(p) for p in old.split("*")) +
-                                       r"\Z")
-                    for name in list(row):
-                        match = regex.match(name)
-                        if match:
-                            parts = new.split("*")
-                            target = parts[0] + "".join(
-                                g + p for g, p in zip(match.groups(), parts[1:]))
-                            row[target] = row.pop(name)
-                elif old in row:
-                    row[new] = row.pop(old)
-                else:
-                    row.pop(new, None)
-            out.append(row)
+        out = [self._renamed(row) for row in rows]
+        if context.columns:
+            names = self._renamed(dict.fromkeys(context.columns, True))
+            context.columns = list(names)
         return out
+
+    def _renamed(self, row: dict) -> dict:
+        for old, new, regex in self.pairs:
+            if regex is None and old not in row:
+                row = {k: v for k, v in row.items() if k != new}
+                continue
+            targets = {name: _target(name, old, new, regex) for name in row}
+            targets = {name: t for name, t in targets.items() if t is not None}
+            if not targets:
+                continue
+            renamed = {}
+            for name, value in row.items():
+                if name in targets:
+                    renamed[targets[name]] = value
+                elif name not in targets.values():
+                    renamed[name] = value
+            row = renamed
+        return row
+
+
+def _wildcard_regex(pattern: str):
+    if "*" not in pattern:
+        return None
+    return re.compile("(.*)".join(re.escape(p) for p in pattern.split("*")) + r"\Z",
+                      re.DOTALL)
+
+
+def _target(name: str, old: str, new: str, regex):
+    """The new name of field `name` under `old AS new`, or None when it does not match."""
+    if regex is None:
+        return new if name == old else None
+    match = regex.match(name)
+    if match is None:
+        return None
+    parts = new.split("*")
+    return parts[0] + "".join(g + p for g, p in zip(match.groups(), parts[1:]))
 
 
 @command("rename")
@@ -112,7 +174,14 @@ def parse_rename(text, offset, position, search, lookups):
         if len(group) != 3 or group[1].raw.lower() != "as":
             raise SplError("rename needs pairs of the form field AS newname", search=search,
                            position=group[0].position)
-        pairs.append((group[0].text, group[2].text))
+        old, new = group[0].text, group[2].text
+        if old.count("*") != new.count("*"):
+            raise SplError(f"rename: wildcard mismatch: '{old}' and '{new}' must have as "
+                           f"many '*'", search=search, position=group[2].position)
+        if any(old == earlier for earlier, _ in pairs):
+            raise SplError(f"rename: '{old}' cannot be renamed twice", search=search,
+                           position=group[0].position)
+        pairs.append((old, new))
     if not pairs:
         raise SplError("rename needs a field", search=search, position=position)
     return Rename(position, pairs)
@@ -175,59 +244,8 @@ def parse_mvexpand(text, offset, position, search, lookups):
     fields = field_names(tokens, "mvexpand", search)
     if len(fields) != 1:
         raise SplError("mvexpand needs one field", search=search, position=position)
+    _refuse_internal(fields[0], "mvexpand", tokens[0], search)
     return Mvexpand(position, fields[0], int_option(options, "limit", 0, search))
-
-
-class Rex(Command):
-    """rex: Search Reference "rex": named groups of a regex over `field` (`_raw`) become
-    fields (the first match; `max_match=0` every match, multivalue)."""
-
-    name = "rex"
-
-    def __init__(self, position, field_name, regex, max_match):
-        super().__init__(position)
-        self.field = field_name
-        self.regex = regex
-        self.max_match = max_match
-
-    def run(self, rows, context):
-        for row in rows:
-            values = values_of(row.get(self.field))
-            if not values:
-                continue
-            matches = list(self.regex.finditer(to_text(values[0])))
-            if self.max_match:
-                matches = matches[:self.max_match]
-            extracted: Dict[str, list] = {}
-            for match in matches:
-                for name, value in match.groupdict().items():
-                    if value is not None:
-                        extracted.setdefault(name, []).append(value)
-            for name, found in extracted.items():
-                row[name] = normalize(found)
-        return rows
-
-
-@command("rex")
-def parse_rex(text, offset, position, search, lookups):
-    tokens = tokenize(text, offset, search, commas=False)
-    options, tokens = take_options(tokens, ("field", "max_match", "mode", "offset_field"),
-                                   "rex", search, anywhere=True)
-    for name in ("mode", "offset_field"):
-        if name in options:
-            raise SplUnsupported(f"unsupported rex option '{name}'", search=search,
-                                 position=options[name][1].position)
-    if len(tokens) != 1 or not tokens[0].quoted:
-        raise SplError("rex needs one quoted regular expression", search=search,
-                       position=position)
-    pattern = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", tokens[0].text)
-    try:
-        regex = re.compile(pattern)
-    except re.error as error:
-        raise SplError(f"rex: invalid regex: {error}", search=search,
-                       position=tokens[0].position) from None
-    field_name = options["field"][0] if "field" in options else "_raw"
-    return Rex(position, field_name, regex, int_option(options, "max_match", 1, search))
 
 
 class Addinfo(Command):
@@ -325,6 +343,7 @@ def parse_makemv(text, offset, position, search, lookups):
     fields = field_names(tokens, "makemv", search)
     if len(fields) != 1:
         raise SplError("makemv needs one field", search=search, position=position)
+    _refuse_internal(fields[0], "makemv", tokens[0], search)
     tokenizer = None
     if "tokenizer" in options:
         value, token = options["tokenizer"]
@@ -341,5 +360,13 @@ def parse_makemv(text, offset, position, search, lookups):
                   bool_option(options, "allowempty", False, search))
 
 
+def _refuse_internal(field_name: str, command_name: str, token, search) -> None:
+    """"The mvexpand command can't be applied to internal fields"; "The makemv command
+    does not apply to internal fields" (their Search Reference pages)."""
+    if field_name.startswith("_"):
+        raise SplError(f"{command_name} does not apply to internal fields ('{field_name}')",
+                       search=search, position=token.position)
+
+
 __all__ = ["PARSERS", "Addinfo", "Cloudsecrets", "Eval", "Fillnull", "Makemv", "Mvexpand",
-           "Rename", "Rex"]
+           "Rename", "dynamic_name"]

@@ -253,32 +253,47 @@ def parse_timechart(text, offset, position, search, lookups):
 
 
 class Bin(Command):
-    """bin / bucket: Search Reference "bin": `_time` (or another time field) snapped to
-    the start of its `span` bin in the search's time zone (see times.bucket); a numeric
-    field gets the range `lo-hi` of its bin, as Splunk shows it."""
+    """bin / bucket: Search Reference "bin": "If discretizing based on the _time field or
+    used with a timescale, this is treated as a time range. If not, this is an absolute
+    bin length": a time is snapped to the start of its `span` bin in the search's zone
+    (see times.bucket), a number gets the range `lo-hi` of its bin, as Splunk shows it
+    (`chart ... BY mag span=1` gives -1-0, 0-1, ...). `aligntime` counts second, minute
+    and hour bins from `earliest`, `latest` (the search's range) or a time modifier
+    resolved at the search's time (`aligntime=@d+3h`: 3am local), and is "Ignored if
+    span is in days, months, or years"."""
 
     name = "bin"
 
-    def __init__(self, position, field_name, span, alias):
+    def __init__(self, position, field_name, span, alias, timed=False, aligntime=None):
         super().__init__(position)
         self.field = field_name
         self.span = span
         self.alias = alias or field_name
+        self.timed = timed or field_name == "_time"
+        self.aligntime = aligntime
 
     def run(self, rows, context):
         count, unit = self.span
-        is_time = self.field == "_time" or self.field.endswith("time")
+        align = self._alignment(context)
         for row in rows:
             number = to_number(values_of(row.get(self.field))[0]) if row.get(
                 self.field) is not None else None
             if number is None:
                 continue
-            if is_time or unit != "s":
-                row[self.alias] = times.bucket(number, count, unit, context.tz)
+            if self.timed or unit != "s":
+                row[self.alias] = times.bucket(number, count, unit, context.tz, align)
             else:
                 low = math.floor(number / count) * count
                 row[self.alias] = f"{format_number(low)}-{format_number(low + count)}"
         return rows
+
+    def _alignment(self, context) -> float:
+        if self.aligntime is None:
+            return 0.0
+        if self.aligntime in ("earliest", "latest"):
+            bound = context.earliest if self.aligntime == "earliest" else context.latest
+            return 0.0 if bound is None else bound
+        return times.resolve_time(self.aligntime, context.now, context.tz)
 
 
 @command("bin", "bucket")
@@ -286,12 +301,21 @@ def parse_bin(text, offset, position, search, lookups):
     tokens = tokenize(text, offset, search)
     options, tokens = take_options(tokens, ("span", "bins", "minspan", "start", "end",
                                             "aligntime"), "bin", search, anywhere=True)
-    refuse_options(options, ("bins", "minspan", "start", "end", "aligntime"), "bin", search)
+    refuse_options(options, ("bins", "minspan", "start", "end"), "bin", search)
     if "span" not in options:
         raise SplUnsupported("unsupported bin without span=", search=search,
                              position=position)
     value, token = options["span"]
     span = parse_bin_span(value, "bin", search, token.position)
+    aligntime = None
+    if "aligntime" in options:
+        aligntime, where = options["aligntime"]
+        if aligntime not in ("earliest", "latest"):
+            try:
+                times.resolve_time(aligntime, 0.0, "UTC")
+            except SplError as error:
+                raise SplError(f"bin: aligntime: {error.detail}", search=search,
+                               position=where.position) from None
     alias = None
     if len(tokens) == 3 and tokens[1].raw.lower() == "as":
         alias = tokens[2].text
@@ -299,7 +323,8 @@ def parse_bin(text, offset, position, search, lookups):
     if len(tokens) != 1:
         raise SplError("bin needs one field (optionally AS a new name)", search=search,
                        position=position)
-    return Bin(position, tokens[0].text, span, alias)
+    return Bin(position, tokens[0].text, span, alias,
+               timed=re.search(r"[A-Za-z]", value) is not None, aligntime=aligntime)
 
 
 __all__ = ["PARSERS", "SPAN_THRESHOLDS", "Bin", "Timechart", "automatic_span",

@@ -1,7 +1,7 @@
-"""Time in SPL: relative time modifiers, spans, snapping, strftime, in a given time zone.
+"""Time in SPL: relative time modifiers, spans and snapping, in a given time zone.
 
-Follows the Search Reference pages "Time modifiers" (relative_time, earliest/latest,
-dispatch times) and "Date and time format variables" (strftime). The time zone is an
+Follows the Search Reference page "Time modifiers" (relative_time, earliest/latest,
+dispatch times); timeformat.py holds strftime and strptime. The time zone is an
 IANA name resolved with zoneinfo (tzdata is pinned in requirements/). Epoch seconds are
 floats throughout.
 
@@ -59,7 +59,8 @@ def local(epoch: float, tz: Zone) -> datetime:
     return datetime.fromtimestamp(epoch, zone(tz))
 
 
-def _epoch(naive: datetime, tz: Zone) -> float:
+def wall_clock(naive: datetime, tz: Zone) -> float:
+    """The epoch of a wall-clock time (a naive datetime) in the zone."""
     return naive.replace(tzinfo=zone(tz)).timestamp()
 
 
@@ -80,7 +81,7 @@ def _offset(epoch: float, sign: int, amount: int, unit: str, tz: Zone) -> float:
     else:
         months = {"mon": 1, "q": 3, "y": 12}[unit] * amount * sign
         moment = _add_months(moment, months)
-    return math.floor(_epoch(moment, tz)) + fraction
+    return math.floor(wall_clock(moment, tz)) + fraction
 
 
 def snap(epoch: float, unit: str, tz: Zone, weekday: Optional[int] = None) -> float:
@@ -104,7 +105,7 @@ def snap(epoch: float, unit: str, tz: Zone, weekday: Optional[int] = None) -> fl
             moment = moment.replace(day=1, month=(moment.month - 1) // 3 * 3 + 1)
         elif unit == "y":
             moment = moment.replace(day=1, month=1)
-    return _epoch(moment, tz)
+    return wall_clock(moment, tz)
 
 
 def resolve_time(modifier: Union[str, float, int], now: float, tz: Zone = "UTC") -> float:
@@ -117,7 +118,7 @@ def resolve_time(modifier: Union[str, float, int], now: float, tz: Zone = "UTC")
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
     if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}:\d{1,2}:\d{1,2}:\d{1,2}", text):
-        return _epoch(datetime.strptime(text, _ABSOLUTE), tz)
+        return wall_clock(datetime.strptime(text, _ABSOLUTE), tz)
     position, result = 0, float(now)
     while position < len(text):
         part = _PART.match(text, position)
@@ -161,74 +162,26 @@ def span_seconds(text: str) -> float:
     return float(count * fixed[unit])
 
 
-def bucket(epoch: float, count: int, unit: str, tz: Zone) -> float:
+def bucket(epoch: float, count: int, unit: str, tz: Zone, align: float = 0.0) -> float:
     """The start of the `count`-`unit` bin holding `epoch` (Splunk's `bin span=`).
 
-    Second, minute and hour spans are aligned in local time (for whole-hour zones the
-    same as epoch-aligned); day spans start at local midnight, counted from 1970-01-01;
-    month spans from January 1970.
+    Second, minute and hour spans are counted from `align`, by default "base UTC time
+    (epoch 0)" (Search Reference "bin", aligntime), whatever the zone: in a zone half an
+    hour off UTC an hour bin starts at half past the local hour, and 12h bins start at
+    00:00 and 12:00 UTC. "When a <span-length> of a day or more is used, the span is
+    aligned to midnight in the timezone of the user": day spans start at local
+    midnight, counted from 1970-01-01; month spans from January 1970.
     """
     if unit in SECONDS:
         size = count * SECONDS[unit]
-        offset = local(epoch, tz).utcoffset().total_seconds()
-        return math.floor((epoch + offset) / size) * size - offset
+        return math.floor((epoch - align) / size) * size + align
     moment = local(epoch, tz).replace(tzinfo=None)
     if unit == "d":
         days = (moment.date() - datetime(1970, 1, 1).date()).days
         start = datetime(1970, 1, 1) + timedelta(days=days - days % count)
-        return _epoch(start, tz)
+        return wall_clock(start, tz)
     if unit == "mon":
         months = (moment.year - 1970) * 12 + moment.month - 1
         start = _add_months(datetime(1970, 1, 1), months - months % count)
-        return _epoch(start, tz)
+        return wall_clock(start, tz)
     raise SplError(f"bin span unit {unit!r} is not supported")
-
-
-_SPECIAL = re.compile(r"%(\d?)([NQ])|%s|%:{1,3}z|%Ez|%%")
-
-
-def _offset_text(offset_seconds: int, colons: int) -> str:
-    sign = "-" if offset_seconds < 0 else "+"
-    hours, rest = divmod(abs(offset_seconds), 3600)
-    minutes, seconds = divmod(rest, 60)
-    if colons == 1:
-        return f"{sign}{hours:02d}:{minutes:02d}"
-    if colons == 2:
-        return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
-    return f"{sign}{hours:02d}"
-
-
-def strftime(epoch: float, fmt: str, tz: Zone) -> str:
-    """Splunk's strftime: the C variables plus `%s` (epoch), `%N`/`%3N` (subseconds,
-    9 digits by default), `%Q`/`%3Q` (milliseconds by default), `%:z` (+hh:mm), `%::z`
-    (+hh:mm:ss), `%:::z` (+hh) and `%Ez` (the offset in minutes)."""
-    moment = local(epoch, tz)
-    fraction = epoch - math.floor(epoch)
-    offset = int(moment.utcoffset().total_seconds())
-
-    def special(match: re.Match) -> str:
-        text = match.group(0)
-        if text == "%%":
-            return "%%"
-        if text == "%s":
-            return str(math.floor(epoch))
-        if text == "%Ez":
-            return str(offset // 60)
-        if text.endswith("z"):
-            return _offset_text(offset, text.count(":"))
-        width = int(match.group(1) or (9 if match.group(2) == "N" else 3))
-        return str(int(fraction * 10 ** width)).zfill(width)
-
-    return moment.strftime(_SPECIAL.sub(special, fmt))
-
-
-def strptime(text: str, fmt: str, tz: Zone) -> Optional[float]:
-    """Splunk's strptime: the epoch of `text` read with `fmt`, in `tz` unless it names an
-    offset (%z); None when it does not parse."""
-    try:
-        moment = datetime.strptime(text, fmt)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return _epoch(moment, tz)
-    return moment.timestamp()

@@ -4,6 +4,13 @@ A field is absent (null), a single value (`str`, or `float` for a number an eval
 function computed) or a multivalue field (a `list` of two or more of those). Event fields
 arrive as strings; Splunk treats a string that looks like a number as that number in
 arithmetic, comparisons and numeric sorts, which `to_number` decides.
+
+A number eval computed from decimal numbers keeps their precision (see precision.py): it
+is a `Precise`, a float that prints with a fixed number of decimal places (`5.0`,
+`0.8050`). Any other number prints as Splunk prints a double: integers without a
+fraction, else the shortest text that reads back as the same double (up to 17
+significant digits: `3.9900000000000055`, as the "sigfig" example of the Search
+Reference's Mathematical functions shows `stats avg`).
 """
 
 from __future__ import annotations
@@ -49,12 +56,33 @@ def to_number(value: Any) -> Optional[float]:
     return None
 
 
+class Precise(float):
+    """A number with the precision eval tracks: printed with `decimals` places, and
+    `sigfigs` significant figures for the multiplications and divisions it takes part
+    in (precision.py holds the rules)."""
+
+    def __new__(cls, value: float, decimals: int, sigfigs: int) -> Precise:
+        number = super().__new__(cls, value)
+        number.decimals = decimals
+        number.sigfigs = sigfigs
+        return number
+
+    def __repr__(self) -> str:
+        return f"Precise({format_number(self)})"
+
+
 def format_number(number: float) -> str:
-    """A number as Splunk prints it: integers without a fraction, else up to 15 digits."""
+    """A number as Splunk prints it: a `Precise` with its decimal places; integers
+    without a fraction; else the shortest text of the double (Python's repr)."""
+    if isinstance(number, Precise) and math.isfinite(number):
+        return format(float(number), f".{number.decimals}f")
     if math.isfinite(number) and number == int(number) and abs(number) < 1e16:
         return str(int(number))
-    text = format(number, ".15g")
-    return text
+    if math.isnan(number):
+        return "nan"
+    if math.isinf(number):
+        return "inf" if number > 0 else "-inf"
+    return repr(float(number))
 
 
 def to_text(value: Single) -> str:
@@ -62,7 +90,7 @@ def to_text(value: Single) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return format_number(float(value))
+        return format_number(value if isinstance(value, float) else float(value))
     return value
 
 

@@ -3,7 +3,11 @@
 Oracles (Search Reference, Splunk Enterprise 9.x):
 - "eval": https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/search-commands/eval
   (`.` concatenates, `+` adds numbers or concatenates strings, a null operand makes the
-  result null, assignments left to right);
+  result null, assignments left to right); a double-quoted string is a string even when
+  it reads as a number ("Mathematical functions", sum: `sum(1, 2, "3")` "returns an
+  error because one of the arguments in the function is a string"; "Informational
+  functions", isnum: a literal string "is considered a string, not a number"), so
+  `"1" + "2"` concatenates and `isint("3")` is false;
 - "where": https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/search-commands/where
   (an unquoted name on either side is a field);
 - Search Manual, "Boolean expressions with logical operators" (eval and where evaluate
@@ -177,8 +181,9 @@ def test_wrong_argument_counts_are_errors(spl):
 
 
 @pytest.mark.parametrize("expression, expected", [
-    ('isint("3")', "yes"), ('isint("3.5")', "no"), ('isnum("x")', "no"), ('isstr("x")', "yes"),
-    ('isstr("3")', "no"), ('cidrmatch("10.0.0.0/8", "10.1.2.3")', "yes"),
+    ('isint("3")', "no"), ('isint(3)', "yes"), ('isint(3.5)', "no"), ('isnum("x")', "no"),
+    ('isstr("x")', "yes"),
+    ('isstr("3")', "yes"), ('cidrmatch("10.0.0.0/8", "10.1.2.3")', "yes"),
     ('cidrmatch("10.0.0.0/8", "192.168.0.1")', "no"), ("1=1 XOR 1=2", "yes"),
     ("1=1 XOR 2=2", "no"), ("NOT 1=2", "yes"), ('"abc" != "abc"', "no"),
     ('"b" <= "a"', "no"), ("2 > 10", "no"),
@@ -200,7 +205,7 @@ def test_conditions(spl, expression, expected):
     ('replace("aaa", "a", "b")', "bbb"), ('split("abc", "")', ["a", "b", "c"]),
     ('mvindex("single", 0)', "single"), ('mvjoin(null(), ",")', None),
     ('coalesce(null(), null())', None), ("round(-2.5)", -3.0), ('round(x, 1)', None),
-    ('"1" + "2"', 3.0), ('"a" + 1', None), ('"a" - "b"', None), ("5 % 0", None),
+    ('"1" + "2"', "12"), ('"a" + 1', None), ('"a" - "b"', None), ("5 % 0", None),
     ("1e3 / 4", 250.0),
 ])
 def test_more_function_results(spl, expression, expected):

@@ -233,11 +233,12 @@ def test_without_a_window_the_max_stream_window_applies(spl):
     assert [r["count"] for r in rows[9998:]] == [9999, 10000, 10000, 10000]
 
 
-def test_allnum_true_is_refused_by_name(spl):
-    from devkit.spl import SplUnsupported
-
-    with pytest.raises(SplUnsupported, match="allnum"):
-        spl("search * | streamstats allnum=true sum(bytes)", host_events())
+def test_allnum_withholds_sums_after_a_value_that_is_not_a_number(spl):
+    # "allnum: If true, computes numerical statistics on each field only if all of the
+    # values in that field are numerical."
+    events = [{"bytes": "1"}, {"bytes": "x"}, {"bytes": "2"}]
+    rows = spl("search * | streamstats allnum=true sum(bytes) AS total", events)
+    assert [r.get("total") for r in rows] == [1.0, None, None]
     assert spl("search * | streamstats allnum=false count", host_events())[0]["count"] == 1
 
 
