@@ -77,9 +77,18 @@ def _term(term: str) -> Predicate:
     if term.strip("*") == "":
         return lambda e, c: True
     regex = term_regex(term)
+    # A match is a copy of the term in the text, ignoring case, that the major-breaker
+    # sequences (replaced by a space) cannot create. So an ASCII text that does not hold
+    # the term is no match, which one scan decides for most events (non-ASCII text is
+    # left to the regex: Unicode case folding pairs `K` with the Kelvin sign).
+    needle = term.lower() if term.isascii() and " " not in term and "*" not in term \
+        else None
 
     def found(value) -> bool:
-        return regex.search(_SEQUENCES.sub(" ", to_text(value))) is not None
+        text = to_text(value)
+        if needle is not None and text.isascii() and needle not in text.lower():
+            return False
+        return regex.search(_SEQUENCES.sub(" ", text)) is not None
 
     def run(event, context):
         raw = event.get("_raw")
@@ -95,8 +104,13 @@ def _equals(field: str, value: str) -> Predicate:
         return lambda e, c: e.get(field) is not None
     regex = value_regex(value)
     number = to_number(value) if "*" not in value else None
+    # Text against plain ASCII text: equal ignoring case is what the regex decides.
+    plain = value.lower() if number is None and "*" not in value and value.isascii() \
+        else None
 
     def matches(candidate) -> bool:
+        if plain is not None and type(candidate) is str and candidate.isascii():
+            return candidate.lower() == plain
         if number is not None:
             other = to_number(candidate)
             if other is not None:
@@ -104,7 +118,10 @@ def _equals(field: str, value: str) -> Predicate:
         return regex.match(to_text(candidate)) is not None
 
     def run(event, context):
-        return any(matches(v) for v in values_of(event.get(field)))
+        found = event.get(field)
+        if type(found) is str:  # one value, the common case
+            return matches(found)
+        return any(matches(v) for v in values_of(found))
     return run
 
 
