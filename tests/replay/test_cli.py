@@ -79,7 +79,8 @@ def test_a_broken_record_is_reported_with_its_line_and_the_rest_is_read(logs_dir
     """Issue 12: a broken record is bad input, not a usage error: it is reported as
     file:line and skipped, and the replay runs on what was read (exit 0)."""
     broken = logs_dir / "vault.jsonl"
-    broken.write_text('{"type": "response"}\nnot json\n{"type": "response"}\n')
+    line = '{"time": "2026-06-02T09:00:00Z", "type": "response"}\n'
+    broken.write_text(f"{line}not json\n{line}")
     status, _out, err = run(replay.main, [broken], packaged_app)
     assert status == 0 and "Traceback" not in err, err
     assert f"broken record at {broken}:2" in err, err
