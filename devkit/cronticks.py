@@ -12,8 +12,11 @@ calendar day, with croniter as the one authority on what the cron expression mea
   are `*`);
 - on a regular day (the zone's UTC offset is the same all day and the day is 24 hours
   long) a tick at hh:mm is local midnight plus hh:mm;
-- on any other day (a daylight saving change), and for any other expression (seconds
-  or years fields), croniter walks the day itself.
+- on a day of a daylight saving change each hh:mm is that wall-clock time of the day:
+  one the change skips does not fire, one it repeats fires once, the first time (a
+  scheduled search runs once per scheduled time; croniter's own walk loses or shifts
+  runs around such changes);
+- any other expression (seconds or years fields) is walked by croniter, day by day.
 Days are cached, so each is worked out once per replay.
 """
 
@@ -75,10 +78,12 @@ class CronTicks:
 
     def _work_out(self, day: date) -> Tuple[float, ...]:
         begin, end, regular = day_bounds(day, self.tz)
-        if self.standard and regular:
+        if self.standard:
             if not self.every_day and not self._fires_on(day):
                 return ()
-            return tuple(begin + offset for offset in self.offsets)
+            if regular:
+                return tuple(begin + offset for offset in self.offsets)
+            return self._wall_clock(day)
         zone = ZoneInfo(self.tz)
         walker = croniter(self.cron, datetime.fromtimestamp(begin - 1, zone))
         ticks: List[float] = []
@@ -88,6 +93,19 @@ class CronTicks:
                 return tuple(ticks)
             if tick >= begin:
                 ticks.append(tick)
+
+    def _wall_clock(self, day: date) -> Tuple[float, ...]:
+        """The ticks of a day with a UTC offset change: each scheduled wall-clock time
+        that exists that day, at its first occurrence."""
+        zone = ZoneInfo(self.tz)
+        ticks = set()
+        for offset in self.offsets:
+            hour, minute = divmod(offset // 60, 60)
+            wall = datetime(day.year, day.month, day.day, hour, minute)
+            moment = wall.replace(tzinfo=zone, fold=0).timestamp()
+            if datetime.fromtimestamp(moment, zone).replace(tzinfo=None) == wall:
+                ticks.add(moment)  # it exists (fold 0 is its first occurrence)
+        return tuple(sorted(ticks))
 
     def _fires_on(self, day: date) -> bool:
         """Whether the day fields allow `day` (calendar days, no time zone involved)."""

@@ -513,10 +513,11 @@ class Scheduler:
                                    triggered, alerts))
 
 
+PROGRESS_TURNS = 500  # ticks visited between two calls of the progress callback
+
+
 class _Simulator:
     """One simulation's moving parts: the queue of next ticks, parked searches, memos."""
-
-    PROGRESS_EVERY = 500  # loop turns between two calls of the progress callback
 
     def __init__(self, scheduler: Scheduler, source: EventSource, plan: Plan,
                  simulation: Simulation, progress: Optional[Progress]) -> None:
@@ -556,7 +557,7 @@ class _Simulator:
                 self._count_skipped(order, self.parked.pop(order), tick)
             self._visit(order, search_plan, tick)
             turns += 1
-            if self.progress and turns % self.PROGRESS_EVERY == 0:
+            if self.progress and turns % PROGRESS_TURNS == 0:
                 self.progress(tick, self.simulation)
         return self.simulation
 

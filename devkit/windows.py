@@ -83,6 +83,8 @@ class ActiveRegions:
         starts: List[float] = []
         ends: List[float] = []
         for start, end in spans:
+            if start > end:
+                continue  # indexed after every window that could hold it has passed
             if ends and start <= ends[-1]:
                 ends[-1] = max(ends[-1], end)
             else:
