@@ -547,8 +547,10 @@ class _FileReader:
         window = self.window
         while window.peek() == ",":
             window.move(window.pos + 1)
+            window.peek()  # past the whitespace: raw_decode does not skip it
             key = window.decode()
             window.expect(":")
+            window.peek()
             value = window.decode()
             if key in WRAPPER_KEYS and isinstance(value, list):
                 yield from self.entries({key: value}, window.line, None, "")
@@ -673,12 +675,14 @@ def _whole_file(path: Path, report: ReadReport) -> Optional[List[Located]]:
                 continue
             records = []
             try:
-                if not _records_of(json.loads(line), records):
+                value = json.loads(line)
+                if not _records_of(value, records):
                     return None
             except (ValueError, RecursionError):
                 return None
-            located += [(record, number if len(records) == 1 else 0, None)
-                        for record in records]
+            plain = isinstance(value, dict) and _wrapped_lists(value) is None
+            # A line that is one record is placed; entries of a wrapper line, by `locate`.
+            located += [(record, number if plain else 0, None) for record in records]
     report.records_by_file[str(path)] = len(located)
     report.invalid_bytes_by_file.update(attempt.invalid_bytes_by_file)
     return located
@@ -796,9 +800,12 @@ def _shared(value: object) -> object:
     return value
 
 
+_RAW_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def raw_text(record: dict) -> str:
     """`_raw`: the record as one line of compact JSON."""
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    return _RAW_ENCODER.encode(record)
 
 
 def to_event(record: dict, source: str = "", moment: Optional[float] = None
