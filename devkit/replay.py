@@ -253,6 +253,7 @@ class Feed:
                 rows = [r for r in self.rows.fill(self.prepared, end) if r is not None]
                 if self.rows.usable:
                     self._count_unknown(rows)
+                    engine.command_runner.trim(REPLIES_KEPT)
                     self.prepared = end
                     continue
             events = self.store.between(self.prepared, end)

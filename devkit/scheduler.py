@@ -588,6 +588,14 @@ class _Simulator:
             return
         memo = self.memos[order].get(self._state())
         if memo is None:
+            if not resolved:  # the run may read its time range: give it the real one
+                try:
+                    window = scheduler.window(search, tick)
+                except scheduler.run_errors as error:
+                    self.simulation.failures.append((search.name, tick, str(error)))
+                    self.simulation.executed[search.name] += 1
+                    self._next(order, search_plan, tick)
+                    return
             self._execute_empty(order, search_plan, tick, window)
             self._next(order, search_plan, tick)
             return

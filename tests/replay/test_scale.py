@@ -59,3 +59,23 @@ def test_a_busy_trail_alerts_on_every_planted_thief_and_nobody_else(tmp_path, pa
     assert outcome.logs.records == 3000
     assert len(outcome.logs.store) < 3000 * 0.2  # the other services never reach a search
     assert outcome.failures == []
+
+
+def test_a_run_over_nothing_that_reads_its_time_range_gets_the_real_one(tmp_path, app_copy):
+    """A run that no event reaches is still executed with its own window when nothing
+    can be reused: this alert reports the time range of every run it makes from a
+    lookup, and must report the same ones as a tick-by-tick replay."""
+    (app_copy / "local" / "savedsearches.conf").write_text(
+        "[Report the window]\nenableSched = 1\ncron_schedule = 0 */6 * * *\n"
+        "realtime_schedule = 0\ndispatch.earliest_time = -6h@h\ndispatch.latest_time = @h\n"
+        "alert.track = 1\ncounttype = number of events\nrelation = greater than\n"
+        "quantity = 0\nsearch = | inputlookup windows.csv | addinfo "
+        "| eval principal=name.\"@\".info_min_time | table principal info_max_time\n")
+    (app_copy / "lookups" / "windows.csv").write_text("name\nwatcher\n")
+    synthetic.sparse_reads(tmp_path / "logs", reads=8, years=0.02)
+    outcome = replay.run_replay([tmp_path / "logs"], app_dir=app_copy,
+                                searches=["Report the window"], check_tick_by_tick=True)
+    assert_same_as_tick_by_tick(outcome)
+    starts = [float(a["principal"].split("@")[1]) for a in outcome.alerts]
+    assert len(starts) == outcome.runs["Report the window"]
+    assert all(later - earlier == 6 * 3600 for earlier, later in zip(starts, starts[1:]))
