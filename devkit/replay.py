@@ -476,10 +476,13 @@ def print_summary(outcome: ReplayOutcome, err, alerts_by_principal: bool = False
     search, principal and platform that alerted."""
     print_events_read(outcome.logs, outcome.unknown, err, "replay")
     print_speed(outcome.logs, outcome.seconds, err)
+    executed, skipped = sum(outcome.executed.values()), sum(outcome.skipped.values())
+    print(f"  {executed + skipped:,} scheduled runs: {executed:,} executed, {skipped:,} skipped "
+          "(no event in their window, and the same search already ran over nothing from the "
+          "same lookups without reading its clock)", file=err)
     for name, count in outcome.runs.items():
         print(f"  {count:,} runs of {name}: {outcome.executed.get(name, 0):,} executed, "
-              f"{outcome.skipped.get(name, 0):,} skipped (nothing to see, the same outcome "
-              "as an earlier run)", file=err)
+              f"{outcome.skipped.get(name, 0):,} skipped", file=err)
     print(f"  alerts: {outcome.fired} before throttling, {len(outcome.alerts)} after",
           file=err)
     if outcome.skippable:
