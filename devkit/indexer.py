@@ -23,6 +23,11 @@ for Pub/Sub messages and `body` for Event Hub messages):
 A record with none of these takes the platform of the other records of its file (one
 input, one sourcetype, as Splunk assigns them); a file with no recognised record is
 indexed as `_json`, which the app's source macros do not search.
+
+Records are indexed as they are read, one file at a time: a record without a time is
+reported, one outside `[earliest, latest)` counted, one that no search can use (a test
+such as Engine.event_test, given its index-time fields and `_raw`) counted and dropped,
+and the others stored in a devkit.eventstore.EventStore.
 """
 
 from __future__ import annotations

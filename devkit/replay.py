@@ -318,7 +318,8 @@ def run_replay(paths: Sequence[object], app_dir: Optional[Path] = None,
         outcome = _simulate(workspace, chosen, logs, tz, tick_by_tick, log, started)
         outcome.warnings = warnings
         if twin is not None:
-            outcome.tick_by_tick = _simulate(twin, chosen, logs, tz, True, None, started)
+            outcome.tick_by_tick = _simulate(twin, chosen, logs, tz, True, None,
+                                             time.monotonic())
         if state_dir is not None:
             preflight.record_days(Path(state_dir), days, tz)
     except BaseException:

@@ -1,20 +1,24 @@
 """The search head's scheduler, simulated over a fixed set of indexed events.
 
 Input: the app's saved searches as savedsearches.conf stanzas ({key: value}, default
-overlaid by local), events with float `_time` and `_indextime`, sorted by `_time`, and an
-engine with `run(spl, events, now=, earliest=, latest=, name=)` returning result rows.
+overlaid by local), events with float `_time` and `_indextime`, sorted by `_time` (a list
+of mappings, or any EventSource), and an engine with `run(spl, events, now=, earliest=,
+latest=, name=)` returning result rows (with `read_clock`, see devkit.spl.clock).
 
 What it simulates (shared/spec/replay.md, "The scheduler simulation"):
 - every search with `enableSched = 1` and a `cron_schedule` runs at each cron tick in the
-  search head's time zone, from local midnight of the first event's day until every
-  event has been indexed and every window that covers it has been searched; `disabled`
-  is ignored (the app ships its searches disabled);
+  search head's time zone (devkit.cronticks), from local midnight of the first event's
+  day until every event has been indexed and every window that covers it has been
+  searched; `disabled` is ignored (the app ships its searches disabled); `plan` gives
+  the span and the number of runs before anything runs;
 - a run at tick T is dispatched with `now = T` over `[dispatch.earliest_time,
   dispatch.latest_time)` resolved relative to T, and sees only events whose
   `_indextime` is at most T (data indexed later is missed, as on a live search head),
   newest first, the order in which Splunk's search returns events;
-- runs are never skipped (`realtime_schedule = 0`); searches that leave it at its default
-  (true) are listed, since a busy Splunk scheduler may skip their runs;
+- no run is dropped as a busy Splunk scheduler may drop one (`realtime_schedule = 0`);
+  searches that leave it at its default (true) are listed by the replay. A run that
+  provably changes nothing is not *executed* (see Scheduler): its outcome is the one an
+  earlier run already gave, and the alerts are those of every run executed;
 - runs of different searches are interleaved in time order, so that state a run writes
   (lookups, KV store collections) is what later runs read; at the same tick, searches
   run in the order of savedsearches.conf;
