@@ -120,6 +120,8 @@ def _equals(field: str, value: str) -> Predicate:
     def run(event, context):
         found = event.get(field)
         if type(found) is str:  # one value, the common case
+            if plain is not None and found.isascii():
+                return found.lower() == plain
             return matches(found)
         return any(matches(v) for v in values_of(found))
     return run
@@ -219,7 +221,7 @@ class SearchParser:
             parts.append(self.disjunction())
         if len(parts) == 1:
             return parts[0]
-        return lambda e, c: all(p(e, c) for p in parts)
+        return _all_of(parts)
 
     def disjunction(self) -> Predicate:
         parts = [self.negation()]
@@ -231,7 +233,7 @@ class SearchParser:
             parts.append(self.negation())
         if len(parts) == 1:
             return parts[0]
-        return lambda e, c: any(p(e, c) for p in parts)
+        return _any_of(parts)
 
     def negation(self) -> Predicate:
         token = self.peek()
@@ -313,6 +315,26 @@ class SearchParser:
             equal = _equals(field, value)
             return lambda e, c: e.get(field) is not None and not equal(e, c)
         return _relation(field, op, value)
+
+
+# AND and OR as plain loops: each event of a busy trail goes through them (a generator per
+# call would cost about as much as the comparisons themselves).
+def _all_of(parts: List[Predicate]) -> Predicate:
+    def run(event, context):
+        for part in parts:  # noqa: SIM110 - a loop, not a generator (see above)
+            if not part(event, context):
+                return False
+        return True
+    return run
+
+
+def _any_of(parts: List[Predicate]) -> Predicate:
+    def run(event, context):
+        for part in parts:  # noqa: SIM110 - a loop, not a generator (see above)
+            if part(event, context):
+                return True
+        return False
+    return run
 
 
 def _split_commas(text: str) -> List[str]:
