@@ -94,14 +94,16 @@ class PrefixRows:
         self.prefix, self.engine, self.event, self.times = prefix, engine, event, times
         self.keep = keep
         self.rows: Dict[int, Optional[dict]] = {}
-        # Over no event the full search still runs the prefix: if that fails, every run
-        # must fail as the full search does.
-        try:
-            engine.run(prefix.spl, [], now=0.0, earliest=None, latest=None,
-                       name="replay: shared commands")
-            self.usable = True
-        except SplError:
-            self.usable = False
+        self.usable = True
+        if not len(times):
+            # Over no event the full search still runs the prefix: if that fails (no
+            # command script), every run must fail as the full search does. With events,
+            # the first chunk finds that out.
+            try:
+                engine.run(prefix.spl, [], now=0.0, earliest=None, latest=None,
+                           name="replay: shared commands")
+            except SplError:
+                self.usable = False
 
     def fill(self, low: int, high: int) -> List[Optional[dict]]:
         """Rows of events low..high-1 (in that order); sets `usable` False if the prefix
