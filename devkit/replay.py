@@ -97,10 +97,6 @@ class ReplayOutcome:
             if outcome is not None and outcome.workspace is not None:
                 outcome.workspace.close()
 
-    @property
-    def records_per_second(self) -> float:
-        read = self.logs.records + self.logs.report.undated + self.logs.out_of_range
-        return read / self.seconds if self.seconds else 0.0
 
 
 def parse_span(text: str) -> float:
@@ -321,7 +317,11 @@ def run_replay(paths: Sequence[object], app_dir: Optional[Path] = None,
             outcome.tick_by_tick = _simulate(twin, chosen, logs, tz, True, None,
                                              time.monotonic())
         if state_dir is not None:
-            preflight.record_days(Path(state_dir), days, tz)
+            try:
+                preflight.record_days(Path(state_dir), days, tz)
+            except OSError as error:
+                _say(log, f"could not record the replayed days in {state_dir}: "
+                          f"{error.strerror or error}")
     except BaseException:
         if twin is not None:
             twin.close()
