@@ -148,7 +148,7 @@ class EventStore:
             column = getattr(self, name)
             setattr(self, name, array(column.typecode, (column[i] for i in order)))
         self.indextimes = array("d", (moment + self.lag for moment in self.times))
-        self._reader = os.open(self.path, os.O_RDONLY)
+        self._reader = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         self._finalizer.detach()
         self._finalizer = weakref.finalize(self, _close, None, self._reader)
         return self
@@ -160,7 +160,12 @@ class EventStore:
     # -- reading ---------------------------------------------------------------------------
 
     def raw(self, index: int) -> str:
-        data = os.pread(self._reader, self._lengths[index], self._offsets[index])
+        length, offset = self._lengths[index], self._offsets[index]
+        if hasattr(os, "pread"):
+            data = os.pread(self._reader, length, offset)
+        else:  # Windows: no pread; one reader, so seek and read will do
+            os.lseek(self._reader, offset, os.SEEK_SET)
+            data = os.read(self._reader, length)
         return data.decode("utf-8", "surrogatepass")
 
     def event(self, index: int) -> Dict[str, object]:
