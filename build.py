@@ -20,6 +20,7 @@ plus one entry in VERBS: (function, requirements file, one-line summary).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import json
@@ -29,8 +30,9 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 OLDEST_PYTHON = (3, 9)
 NEWEST_PYTHON = (3, 13)  # the newest the pins of requirements/ were checked on
@@ -264,7 +266,7 @@ def _pip_target(requirements: Path, flags: List[str], unwanted: Tuple[str, ...] 
     target = CACHE / requirements.stem / digest.hexdigest()[:16]
     if (target / ".complete").exists():
         return target
-    staging = target.with_name(target.name + ".tmp")
+    staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")  # one per process
     shutil.rmtree(staging, ignore_errors=True)
     installed = subprocess.run(
         [str(venv_python() if venv_python().exists() else sys.executable), "-m", "pip",
@@ -278,10 +280,24 @@ def _pip_target(requirements: Path, flags: List[str], unwanted: Tuple[str, ...] 
         shutil.rmtree(staging / leftover, ignore_errors=True)
     for cache in staging.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
+    (staging / ".complete").write_text("")
+    _publish(staging, target)
+    return target
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Move a finished cache folder into place in one rename. Two commands of one
+    checkout may build the same one at once: the first to finish wins, the other's copy
+    goes; a folder left incomplete by an interrupted build is replaced."""
+    try:
+        staging.rename(target)
+        return
+    except OSError:
+        if (target / ".complete").exists():
+            shutil.rmtree(staging, ignore_errors=True)
+            return
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
-    (target / ".complete").write_text("")
-    return target
 
 
 def setup_page_packages() -> Path:
@@ -315,8 +331,9 @@ def ucc_generate(app_id: str, version: str) -> Path:
     generated = work / "output" / app_id
     if (work / ".complete").exists():
         return generated
-    shutil.rmtree(work, ignore_errors=True)
-    source = work / "source"
+    staging = work.with_name(f"{work.name}.{os.getpid()}.tmp")  # one per process
+    shutil.rmtree(staging, ignore_errors=True)
+    source = staging / "source"
     (source / "package").mkdir(parents=True)
     (source / "package" / "app.manifest").write_text(json.dumps(manifest, indent=2))
     # ucc-gen rewrites the globalConfig it is given (version, schema): give it a copy.
@@ -324,15 +341,16 @@ def ucc_generate(app_id: str, version: str) -> Path:
     completed = subprocess.run(
         [sys.executable, "-m", "splunk_add_on_ucc_framework", "build",
          "--source", str(source / "package"), "--config", str(source / "globalConfig.json"),
-         "--ta-version", version, "--output", str(work / "output"), "--overwrite",
+         "--ta-version", version, "--output", str(staging / "output"), "--overwrite",
          "--python-binary-name", sys.executable],
         capture_output=True, text=True,
     )
     # ucc-gen logs an uncaught error and still exits 0: its output is the test.
-    if completed.returncode or not (generated / "appserver").is_dir():
+    if completed.returncode or not (staging / "output" / app_id / "appserver").is_dir():
         sys.stderr.write(completed.stdout + completed.stderr)
         raise SystemExit("build.py: ucc-gen did not generate the configuration page")
-    (work / ".complete").write_text("")
+    (staging / ".complete").write_text("")
+    _publish(staging, work)
     return generated
 
 
@@ -586,24 +604,40 @@ def wants_help(args: List[str]) -> bool:
     return any(arg in HELP_FLAGS for arg in args)
 
 
+@contextlib.contextmanager
+def private_build() -> Iterator[Callable[[], Path]]:
+    """A builder of the app into a temporary folder of this command's own, removed at the
+    end: `replay` and `search` never touch build/ (where a user may tune the app) and two
+    of them running at once in one checkout never share a folder. The app is assembled
+    only if the command asks for it (not with --app or --help)."""
+    work = Path(tempfile.mkdtemp(prefix="cloud_secrets_build_"))
+    try:
+        yield lambda: assemble(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def verb_replay(args: List[str]) -> int:
     from devkit import replay
 
-    # The options are devkit.replay's own (its --help); the app is assembled only to run.
-    return replay.main(args, app_dir=None if wants_help(args) else assemble(ROOT / "build"))
+    # The options are devkit.replay's own (its --help); --app DIR is only ever read.
+    with private_build() as build_app:
+        return replay.main(args, build_app=build_app)
 
 
 def verb_search(args: List[str]) -> int:
     from devkit import adhoc
 
-    # The options are devkit.adhoc's own (its --help); the app is assembled only to run.
-    return adhoc.main(args, app_dir=None if wants_help(args) else assemble(ROOT / "build"))
+    # The options are devkit.adhoc's own (its --help); --app DIR is only ever read.
+    with private_build() as build_app:
+        return adhoc.main(args, build_app=build_app)
 
 
 def verb_bench(args: List[str]) -> int:
     from devkit import bench
 
-    return bench.main(args, app_dir=None if wants_help(args) else assemble(ROOT / "build"))
+    with private_build() as build_app:
+        return bench.main(args, app_dir=None if wants_help(args) else build_app())
 
 
 # Mutation testing (python3 build.py mutate): mutmut, pinned in requirements/mutate.txt.

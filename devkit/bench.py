@@ -1,4 +1,6 @@
-"""python3 build.py bench [--soak]: measure the packaged cloudsecrets command.
+"""python3 build.py bench [--soak | --replay]: measure the packaged cloudsecrets command.
+
+(`--replay` measures the offline replay and search instead: see devkit/replaybench.py.)
 
 Drives these commands over protocol v2, side by side, modelling splunkd exactly (same
 vendored splunklib for all), plus cloudsecrets with 5,000 extra customer rules:
@@ -29,7 +31,6 @@ against splunklib's do-nothing command as splunkd runs it) is missed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import random
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
 from . import scp, synthetic
+from .cli import OptionParser, UsageError
 from .splunkd import CommandProcess, merge_reply, select_fields
 
 TARGETS = {"throughput": 2.0, "startup": 1.5, "rules_cost": 0.20}
@@ -428,15 +430,41 @@ def soak(app_dir: Path, total: int, chunk_size: int, garbage: float) -> int:
 
 def main(argv: List[str], app_dir: Optional[Path]) -> int:
     """The bench verb; `app_dir` is the assembled app (None only for --help)."""
-    parser = argparse.ArgumentParser(prog="build.py bench", description=__doc__.split("\n\n")[0])
+    parser = OptionParser(prog="build.py bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--soak", action="store_true",
                         help="instead: --records records (a million), 10%% hostile, "
                              "through one process")
+    parser.add_argument("--replay", action="store_true",
+                        help="instead: the offline replay and search on generated "
+                             "CloudTrail (--records over --days; --sparse-reads over "
+                             "--years), beside json.load (devkit/replaybench.py)")
     parser.add_argument("--chunk-size", type=int, default=25000)
     parser.add_argument("--chunks", type=int, default=4, help="chunks per throughput run")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--records", type=int, default=1_000_000, help="soak records")
-    args = parser.parse_args(argv)
+    parser.add_argument("--runs", type=int, default=None,
+                        help="rounds (default 3, with --replay 1)")
+    parser.add_argument("--records", type=int, default=None,
+                        help="soak records (a million) or --replay records (200,000)")
+    parser.add_argument("--days", type=float, default=7.0, help="--replay: span of records")
+    parser.add_argument("--apps", type=int, default=40,
+                        help="--replay: applications that read secrets")
+    parser.add_argument("--sparse-reads", type=int, default=200,
+                        help="--replay: secret reads of the sparse history")
+    parser.add_argument("--years", type=float, default=10.0,
+                        help="--replay: span of the sparse history")
+    parser.add_argument("--check-ticks", action="store_true",
+                        help="--replay: also replay the sparse history tick by tick and "
+                             "compare the alerts (minutes)")
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+    if args.replay:
+        from devkit import replaybench
+
+        return replaybench.main(app_dir, args.records, args.days, args.apps,
+                                args.sparse_reads, args.years, args.runs or 1,
+                                args.check_ticks)
     if args.soak:
-        return soak(app_dir, args.records, args.chunk_size, 0.10)
-    return benchmark(app_dir, args.chunk_size, args.chunks, args.runs)
+        return soak(app_dir, args.records or 1_000_000, args.chunk_size, 0.10)
+    return benchmark(app_dir, args.chunk_size, args.chunks, args.runs or 3)

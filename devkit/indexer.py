@@ -23,18 +23,25 @@ for Pub/Sub messages and `body` for Event Hub messages):
 A record with none of these takes the platform of the other records of its file (one
 input, one sourcetype, as Splunk assigns them); a file with no recognised record is
 indexed as `_json`, which the app's source macros do not search.
+
+Records are indexed as they are read, one file at a time: a record without a time is
+reported, one outside `[earliest, latest)` counted, one that no search can use (a test
+such as Engine.event_test, given its index-time fields and `_raw`) counted and dropped,
+and the others stored in a devkit.eventstore.EventStore.
 """
 
 from __future__ import annotations
 
 import re
 import socket
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import IO, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 from . import vendorlogs
+from .eventstore import EventStore, EventsView, PendingEvent
 
 PLATFORMS = ("AWS", "GCP", "Azure", "Vault")
 UNRECOGNISED = "Unrecognised"
@@ -121,48 +128,122 @@ def targets(macro_definitions: Mapping[str, str]) -> Dict[str, Target]:
     return result
 
 
+EventTest = Callable[[Mapping], bool]
+
+
 @dataclass
 class IndexedLogs:
-    """The events of a replay, and what was read from where."""
+    """The events of a replay or a search, and what was read from where.
 
-    events: List[Dict[str, object]]
+    `store` holds the events that some search can use (all of them without a test);
+    the counts and the first and last times are of every dated record read in range."""
+
+    store: EventStore
     # {file: {platform: number of records}}, platform as guessed here (Unrecognised if none)
     per_file: Dict[str, Counter] = field(default_factory=dict)
     # What the readers skipped, could not read or repaired (files, lines, bytes)
     report: vendorlogs.ReadReport = field(default_factory=vendorlogs.ReadReport)
+    records: int = 0  # dated records in range (indexed)
+    out_of_range: int = 0  # records outside --earliest/--latest
+    first_time: Optional[float] = None
+    last_time: Optional[float] = None
+    lag: float = 0.0
+    seconds: float = 0.0  # spent reading and indexing
+
+    @property
+    def events(self) -> Sequence[Dict[str, object]]:
+        """The stored events, extracted when read (fine for small sets and tests)."""
+        return EventsView(self.store)
+
+    @property
+    def bounds(self) -> Optional[Tuple[float, float, float]]:
+        """(first _time, last _time, last _indextime) of every record indexed."""
+        if self.first_time is None or self.last_time is None:
+            return None
+        return self.first_time, self.last_time, self.last_time + self.lag
+
+
+class _FileIndexer:
+    """The records of one file as events: platform, sourcetype, index, the test."""
+
+    def __init__(self, logs: IndexedLogs, where: Dict[str, Target], host: str,
+                 keep: Optional[EventTest], earliest: Optional[float],
+                 latest: Optional[float]) -> None:
+        self.logs, self.where, self.host, self.keep = logs, where, host, keep
+        self.earliest, self.latest = earliest, latest
+        self.sequence = 0
+
+    def index(self, path: Path, meter: vendorlogs.ReadProgress, done: int) -> None:
+        logs, report = self.logs, self.logs.report
+        source = str(path)
+        known: Counter = Counter()
+        unplaced = []  # records of no recognised shape: they take the file's platform
+        counts: Counter = Counter()
+        for number, (record, line, offset) in enumerate(
+                vendorlogs.read_located(path, report)):
+            if number % 1000 == 0:
+                meter.tick(done, report, path)
+            moment = vendorlogs.record_time(record)
+            if moment is None:
+                if not line:  # read in one go: find its place in the file
+                    line, offset = vendorlogs.locate(path, number + 1)
+                report.undated_records.append(vendorlogs.undated(path, line, offset))
+                continue
+            if (self.earliest is not None and moment < self.earliest) or (
+                    self.latest is not None and moment >= self.latest):
+                logs.out_of_range += 1
+                continue
+            self.sequence += 1
+            guess = guess_platform(record)
+            if guess is None:
+                unplaced.append((record, moment, self.sequence))
+                continue
+            known[guess] += 1
+            self.add(record, moment, guess, source, counts, self.sequence)
+        if source not in report.records_by_file:
+            return  # skipped (a digest file, not a log): the report says why
+        file_platform = known.most_common(1)[0][0] if known else UNRECOGNISED
+        for record, moment, sequence in unplaced:
+            self.add(record, moment, file_platform, source, counts, sequence)
+        logs.per_file[source] = counts
+
+    def add(self, record: dict, moment: float, platform: str, source: str,
+            counts: Counter, sequence: int) -> None:
+        logs = self.logs
+        counts["Azure" if platform == "Azure activity" else platform] += 1
+        logs.records += 1
+        logs.first_time = moment if logs.first_time is None else min(logs.first_time, moment)
+        logs.last_time = moment if logs.last_time is None else max(logs.last_time, moment)
+        target = self.where[platform]
+        event = PendingEvent(record, {
+            "_time": moment, "source": source, "_indextime": moment + logs.lag,
+            "sourcetype": target.sourcetype, "index": target.index, "host": self.host})
+        if self.keep is None or self.keep(event):
+            logs.store.add(event.raw, moment, source, target.sourcetype, target.index,
+                           sequence)
 
 
 def index_files(paths: Sequence[Path], macro_definitions: Mapping[str, str],
-                lag: float = 0.0, host: Optional[str] = None) -> IndexedLogs:
+                lag: float = 0.0, host: Optional[str] = None,
+                keep: Optional[EventTest] = None, earliest: Optional[float] = None,
+                latest: Optional[float] = None, folder: Optional[Path] = None,
+                progress: Optional[IO[str]] = None) -> IndexedLogs:
     """Read every file with devkit.vendorlogs and index its records as Splunk would.
 
-    Events come back sorted by `_time` (file order on ties), with `_time` and
-    `_indextime` as floats. Bad input never raises: files that are not logs, broken
-    records and invalid bytes are skipped or repaired and listed in `IndexedLogs.report`.
+    Every record with a time in [earliest, latest) is counted; those that `keep` accepts
+    (all without it: see Engine.event_test) are stored, sorted by `_time` (file order on
+    ties), with `_indextime = _time + lag`, in an EventStore (spill file in `folder`,
+    else a temporary folder). Bad input never raises: files that are not logs, broken
+    or undated records and invalid bytes are skipped or repaired and listed in
+    `IndexedLogs.report`. Progress lines go to `progress` when reading takes a while.
     """
+    started = time.monotonic()
     host = host or socket.gethostname()
-    where = targets(macro_definitions)
-    report = vendorlogs.ReadReport()
-    events: List[Dict[str, object]] = []
-    per_file: Dict[str, Counter] = {}
-    for path in paths:
-        records = list(vendorlogs.read_file(path, report))
-        if not records and str(path) not in report.records_by_file:
-            continue  # skipped (a digest file, not a log): the report says why
-        guesses = [guess_platform(record) for record in records]
-        known = Counter(g for g in guesses if g)
-        file_platform = known.most_common(1)[0][0] if known else UNRECOGNISED
-        counts: Counter = Counter()
-        for record, guess in zip(records, guesses):
-            platform = guess or file_platform
-            counts["Azure" if platform == "Azure activity" else platform] += 1
-            event = vendorlogs.to_event(record, str(path))
-            event["_time"] = float(event["_time"])
-            event["_indextime"] = event["_time"] + lag
-            event["sourcetype"] = where[platform].sourcetype
-            event["index"] = where[platform].index
-            event["host"] = host
-            events.append(event)
-        per_file[str(path)] = counts
-    events.sort(key=lambda e: e["_time"])
-    return IndexedLogs(events, per_file, report)
+    logs = IndexedLogs(EventStore(folder, host=host, lag=lag), lag=float(lag))
+    indexer = _FileIndexer(logs, targets(macro_definitions), host, keep, earliest, latest)
+    meter = vendorlogs.ReadProgress(progress, len(paths))
+    for done, path in enumerate(paths):
+        indexer.index(Path(path), meter, done)
+    logs.store.seal()
+    logs.seconds = time.monotonic() - started
+    return logs

@@ -8,15 +8,29 @@ from a pool of principals (or one new principal per event), is deterministic per
 `hostile_events` gives the garbage of the soak: broken or deeply nested JSON in `_raw`,
 invalid UTF-8, NUL bytes, megabyte values, mistyped and multivalue marker fields,
 fields of two platforms in one event.
+
+For the replay at a user's scale, two generators write CloudTrail files (one
+`{"Records": [...]}` document per file, as AWS delivers them), deterministic per seed,
+and return the principals they planted as thieves (named as the `cloudsecrets` command
+names them):
+- `busy_trail`: N records over D days, most of them calls to other services (EC2, S3,
+  STS, IAM, KMS, Lambda, CloudWatch Logs), the rest the secret reads of a few dozen
+  applications that each read their own four secrets all day; plus three thieves: a role
+  that lists the store and reads 30 secrets in five minutes, a user who reads 25
+  distinct secrets over one hour, a role denied six reads in five minutes;
+- `sparse_reads`: N secret reads spread over Y years by a few applications (each
+  reading its own secrets now and then), of which three thieves' bursts.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from typing import Dict, List
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
 
-from .vendorlogs import flatten_json
+from . import scenarios
+from .vendorlogs import flatten_json, record_time
 
 Event = Dict[str, object]
 
@@ -158,3 +172,106 @@ def hostile_event(rng: random.Random, serial: int) -> Event:
                 "eventSource": "secretsmanager.amazonaws.com", "_raw": "{" * 1000}
     return {"_raw": json.dumps({"type": "response", "auth": {"policies": "root"},
                                 "request": {"path": {"nested": True}, "operation": None}})}
+
+
+# -- CloudTrail files at a user's scale, with planted thieves --------------------------
+
+OTHER_CALLS = (  # (eventSource, eventName) of services that hold no secrets
+    ("ec2.amazonaws.com", "DescribeInstances"), ("ec2.amazonaws.com", "DescribeVolumes"),
+    ("s3.amazonaws.com", "GetBucketAcl"), ("s3.amazonaws.com", "ListBuckets"),
+    ("sts.amazonaws.com", "AssumeRole"), ("sts.amazonaws.com", "GetCallerIdentity"),
+    ("iam.amazonaws.com", "GetRole"), ("kms.amazonaws.com", "Decrypt"),
+    ("lambda.amazonaws.com", "Invoke"), ("logs.amazonaws.com", "PutLogEvents"))
+OTHER_AGENTS = ("aws-cli/2.17.0 Python/3.12.4 Linux/6.1 exe/x86_64 command/ec2.describe",
+                "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.1 lang/python#3.12.2",
+                "aws-sdk-go-v2/1.26.0 os/linux lang/go#1.22.1 md/GOOS#linux")
+RECORDS_PER_FILE = 1000
+DAY = 86400.0
+
+
+def write_trail(folder: Path, records: List[dict], number: int) -> Path:
+    """One CloudTrail log file, named as AWS names them."""
+    first = records[0]["eventTime"].replace("-", "").replace(":", "")[:13] + "Z"
+    path = folder / (f"{scenarios.ACCOUNT}_CloudTrail_{scenarios.REGION}_{first}_"
+                     f"{number:06d}.json")
+    path.write_text(json.dumps({"Records": records}, separators=(",", ":")))
+    return path
+
+
+def write_trails(folder: Path, timed: Iterator[Tuple[float, dict]]) -> int:
+    """Records in time order, RECORDS_PER_FILE to a file; returns the number of files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    batch: List[dict] = []
+    files = 0
+    for _moment, record in timed:
+        batch.append(record)
+        if len(batch) == RECORDS_PER_FILE:
+            write_trail(folder, batch, files)
+            files, batch = files + 1, []
+    if batch:
+        write_trail(folder, batch, files)
+        files += 1
+    return files
+
+
+def _thieves(start: float, days: float) -> Tuple[List[str], List[Tuple[float, dict]]]:
+    """Three thieves' records, 30%, 55% and 80% into the span, from an hour's start."""
+    lister = scenarios.machine_actor("AWS", "ci-runner")
+    reader = scenarios.aws_actor(scenarios.aws_user("mallory"),
+                                 f"arn:aws:iam::{scenarios.ACCOUNT}:user/mallory")
+    prober = scenarios.machine_actor("AWS", "batch-reports")
+    # Five minutes past an hour, so that each burst falls within one clock hour.
+    at = [start + round(days * share * 24) * 3600 + 300 for share in (0.3, 0.55, 0.8)]
+    records = lister.listing(at[0]) + scenarios.reads(lister, 30, at[0] + 20, 9,
+                                                      prefix="stolen")
+    records += scenarios.reads(reader, 25, at[1], 120, prefix="harvest")
+    records += [r for i in range(6) for r in prober.denied(at[2] + 40 * i, f"probe-{i}")]
+    timed = [(float(record_time(r) or 0.0), r) for r in records]
+    return [lister.principal, reader.principal, prober.principal], timed
+
+
+def busy_trail(folder: Path, records: int = 200_000, days: float = 7.0, seed: int = 1,
+               other_share: float = 0.9, apps: int = 40, start: float = scenarios.START
+               ) -> List[str]:
+    """CloudTrail files of `records` records over `days` days (see the module), the
+    secret reads shared by `apps` applications that read four secrets each."""
+    rng = random.Random(seed)
+    thieves, planted = _thieves(start, days)
+    readers = [scenarios.machine_actor("AWS", f"app-{n:03d}") for n in range(apps)]
+    callers = [scenarios.aws_role(f"ops-{n:03d}", f"i-{n:017x}") for n in range(200)]
+    count = records - len(planted)
+    moments = sorted(start + rng.random() * days * DAY for _ in range(count))
+
+    def timed() -> Iterator[Tuple[float, dict]]:
+        queue = sorted(planted, key=lambda item: item[0])
+        for moment in moments:
+            while queue and queue[0][0] <= moment:
+                yield queue.pop(0)
+            if rng.random() < other_share:
+                source, name = rng.choice(OTHER_CALLS)
+                yield moment, scenarios.aws_call(moment, rng.choice(callers), name, None,
+                                                 source=source, agent=rng.choice(OTHER_AGENTS))
+            else:
+                app = rng.randrange(len(readers))
+                yield moment, readers[app].read(moment, f"app-{app:03d}/db-{rng.randrange(4)}")[0]
+        yield from queue
+    write_trails(folder, timed())
+    return thieves
+
+
+def sparse_reads(folder: Path, reads: int = 200, years: float = 10.0, seed: int = 1,
+                 start: float = scenarios.START) -> List[str]:
+    """CloudTrail files of `reads` secret reads over `years` years (see the module)."""
+    rng = random.Random(seed)
+    days = years * 365.0
+    thieves, planted = _thieves(start, days)
+    apps = [scenarios.machine_actor("AWS", f"nightly-{n}") for n in range(5)]
+    count = max(0, reads - len(planted))
+    timed = list(planted)
+    for _ in range(count):
+        moment = start + rng.random() * days * DAY
+        app = rng.randrange(len(apps))
+        timed.append((moment, apps[app].read(moment, f"nightly-{app}/key-{rng.randrange(3)}")[0]))
+    timed.sort(key=lambda item: item[0])
+    write_trails(folder, iter(timed))
+    return thieves

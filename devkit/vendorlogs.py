@@ -26,15 +26,28 @@ problem is recorded in a `ReadReport` and the rest is read:
 - an entry of an array that is not a JSON object is counted and reported;
 - a truncated or damaged gzip file is reported, and the records before the damage kept.
 
-Files are read in blocks and parsed record by record (`json.JSONDecoder.raw_decode`
-over a sliding window), so reading a file holds one block and one record at a time, not
-the whole text plus the parsed document: memory grows with the events kept, not with the
+A file of up to WHOLE_FILE_LIMIT characters (a few MB: most CloudTrail files, a day of
+Vault audit) is parsed in one `json.loads` (or one per line for JSON lines), which is
+several times faster; anything irregular in it (a broken record, an entry that is not
+an object, damaged gzip data) sends it to the careful reader instead, which reports it.
+Larger files are read in blocks and parsed record by record (`json.JSONDecoder.raw_decode`
+over a sliding window), so reading one holds one block and one record at a time, not the
+whole text plus the parsed document: memory grows with the events kept, not with the
 size of a file.
 
 Each record becomes one event (`to_event`): its fields named as Splunk's JSON extraction
 names them (the command's own `flatten_json`, so both sides agree), `_raw` holding the
-record as JSON, `_time` from the record's own timestamp (`eventTime`, `timestamp`,
-`time`, `receiveTimestamp`; none gives 0) and `source`, the file it came from.
+record as JSON, `_time` from the record's own time (`record_time`) and `source`, the
+file it came from.
+
+The event time is read from every field the vendors use, at the root of the record or
+under the `data` (Pub/Sub) and `body` (Event Hub) wrappers, in this order: `eventTime`
+(CloudTrail), `timestamp` (Cloud Audit Logs), `time` (Azure resource logs and Activity
+log exports, Vault audit lines), `eventTimestamp` (Azure Activity log records from the
+REST API), then the times a record was received, `receiveTimestamp` (Cloud Audit Logs)
+and `submissionTimestamp` (Activity log). The first that holds an ISO 8601 time wins. A
+record with none is reported with its file and line (`ReadReport.undated_records`) and
+skipped: dated 1970 it would stretch a replay over fifty years.
 
 Use:
 
@@ -57,6 +70,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
@@ -66,20 +80,23 @@ if str(ROOT / "bin") not in sys.path:
 
 from cloud_secrets.fields import flatten_json  # noqa: E402
 
-__all__ = ["LogPathError", "ReadReport", "flatten_json", "read_events", "read_records",
-           "to_event"]
+__all__ = ["LogPathError", "ReadProgress", "ReadReport", "flatten_json", "raw_text",
+           "read_events", "read_located", "read_records", "record_time", "to_event"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-TIME_KEYS = ("eventTime", "timestamp", "time", "receiveTimestamp")
+TIME_KEYS = ("eventTime", "timestamp", "time", "eventTimestamp", "receiveTimestamp",
+             "submissionTimestamp")
+TIME_WRAPPERS = ("data", "body")
 WRAPPER_KEYS = ("Records", "records")
 BLOCK = 1 << 20  # characters decoded per read; a record larger than this grows the window
+WHOLE_FILE_LIMIT = 4 << 20  # characters: files up to this size are parsed in one go
 SHOWN_PER_KIND = 20  # problems of one kind listed by ReadReport.lines() before "... N more"
 PROGRESS_AFTER = 3.0  # seconds of reading before the first progress line on stderr
 PROGRESS_EVERY = 5.0
 
 _ISO_TIME = re.compile(
-    r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d:?\d\d)?$")
+    r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?\s*([Zz]|[+-]\d\d:?\d\d)?$")
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 # A JSON string, or one bracket: enough to find where a broken value ends.
 _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]', re.DOTALL)
@@ -108,6 +125,7 @@ class ReadReport:
     skipped_files: List[str] = field(default_factory=list)  # "path: why"
     broken_records: List[str] = field(default_factory=list)  # "path:line: why"
     non_objects: List[str] = field(default_factory=list)  # "path:line: entry N is a ..."
+    undated_records: List[str] = field(default_factory=list)  # "path:line: no time ..."
     damaged_files: List[str] = field(default_factory=list)  # "path: gzip ends early ..."
     invalid_bytes_by_file: Dict[str, int] = field(default_factory=dict)
 
@@ -133,13 +151,17 @@ class ReadReport:
         return len(self.non_objects)
 
     @property
+    def undated(self) -> int:
+        return len(self.undated_records)
+
+    @property
     def invalid_bytes(self) -> int:
         return sum(self.invalid_bytes_by_file.values())
 
     @property
     def problems(self) -> int:
         """Everything the user should look at: skips, breaks, non-objects, damage, bytes."""
-        return (self.skipped + self.broken + self.non_object_entries
+        return (self.skipped + self.broken + self.non_object_entries + self.undated
                 + len(self.damaged_files) + len(self.invalid_bytes_by_file))
 
     def lines(self) -> List[str]:
@@ -148,7 +170,9 @@ class ReadReport:
                + (f", skipped {self.skipped:,} files" if self.skipped else "")
                + (f", {self.broken:,} broken records skipped" if self.broken else "")
                + (f", {self.non_object_entries:,} entries not objects"
-                  if self.non_object_entries else "")]
+                  if self.non_object_entries else "")
+               + (f", {self.undated:,} records without a time skipped" if self.undated
+                  else "")]
         per_file = [f"  {path}: {count:,} records" for path, count in self.records_by_file.items()]
         return out + _capped(per_file, "files") + self.problem_lines()
 
@@ -161,6 +185,8 @@ class ReadReport:
                        "broken records")
         out += _capped([f"  not an object at {entry}" for entry in self.non_objects],
                        "entries not objects")
+        out += _capped([f"  no time at {entry}" for entry in self.undated_records],
+                       "records without a time")
         out += [f"  {entry}" for entry in self.damaged_files]
         out += _capped([f"  {path}: {count:,} bytes that are not UTF-8 replaced with U+FFFD"
                         for path, count in self.invalid_bytes_by_file.items()], "files")
@@ -299,9 +325,25 @@ class _Window:
         self.text = ""
         self.pos = 0  # in self.text
         self.base = 0  # file offset (characters) of self.text[0]
-        self.line = 1
+        # Lines are counted when asked for: the line number at self.text[_line_pos].
+        self._line, self._line_pos = 1, 0
         self.keep = 0  # self.text before this may be dropped when more is read
         self.at_end = False
+
+    @property
+    def line(self) -> int:
+        """The line of the position (newlines counted since the last time asked)."""
+        if self.pos >= self._line_pos:
+            self._line += self.text.count("\n", self._line_pos, self.pos)
+        else:
+            self._line -= self.text.count("\n", self.pos, self._line_pos)
+        self._line_pos = self.pos
+        return self._line
+
+    def go_to(self, offset: int, line: int) -> None:
+        """Back to a file offset still in the window, on a line known to be `line`."""
+        self.pos = offset - self.base
+        self._line, self._line_pos = line, self.pos
 
     @property
     def offset(self) -> int:
@@ -318,14 +360,17 @@ class _Window:
             return False
         drop = min(self.keep, self.pos)
         if drop:
+            if self._line_pos < drop:
+                self._line += self.text.count("\n", self._line_pos, drop)
+                self._line_pos = drop
             self.text, self.base = self.text[drop:], self.base + drop
             self.pos -= drop
             self.keep -= drop
+            self._line_pos -= drop
         self.text += block
         return True
 
     def move(self, to: int) -> None:
-        self.line += self.text.count("\n", self.pos, to)
         self.pos = to
 
     def peek(self) -> str:
@@ -342,7 +387,7 @@ class _Window:
         return self.base + self.pos, self.line, self.keep
 
     def back_to(self, mark: Tuple[int, int, int]) -> None:
-        self.pos, self.line = mark[0] - self.base, mark[1]
+        self.go_to(mark[0], mark[1])
 
     def decode(self) -> object:
         """The JSON value at the position (reading more while it is cut by the window)."""
@@ -416,8 +461,12 @@ def _kind(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+Located = Tuple[dict, int, Optional[int]]  # a record, its line, its offset in an array
+
+
 class _FileReader:
-    """The records of one file, in file order, with its problems added to the report."""
+    """The records of one file, in file order, with its problems added to the report;
+    each with its line (and character offset when it is an entry of an array)."""
 
     def __init__(self, path: Path, report: ReadReport) -> None:
         self.path, self.report = path, report
@@ -432,7 +481,7 @@ class _FileReader:
     def broken(self, line: int, offset: Optional[int], why: str) -> None:
         self.report.broken_records.append(f"{self.where(line, offset)}: {why}")
 
-    def records(self) -> Iterator[dict]:
+    def records(self) -> Iterator[Located]:
         window = self.window
         first = window.peek()
         if first not in ("{", "["):
@@ -477,7 +526,7 @@ class _FileReader:
         line = window.text[window.pos:end if end >= 0 else len(window.text)].rstrip()
         return not line.endswith(("}", "]"))
 
-    def object_or_wrapper(self, mark) -> Iterator[dict]:
+    def object_or_wrapper(self, mark) -> Iterator[Located]:
         """A record, or a wrapper `{"Records": [...]}` whose entries are streamed."""
         window = self.window
         window.move(window.pos + 1)
@@ -493,20 +542,22 @@ class _FileReader:
         self.one_line_values = mark[1] == window.line
         yield from self.entries(record, mark[1], None, "")
 
-    def rest_of_wrapper(self) -> Iterator[dict]:
+    def rest_of_wrapper(self) -> Iterator[Located]:
         """The keys after the records of a wrapper document (read and dropped)."""
         window = self.window
         while window.peek() == ",":
             window.move(window.pos + 1)
+            window.peek()  # past the whitespace: raw_decode does not skip it
             key = window.decode()
             window.expect(":")
+            window.peek()
             value = window.decode()
             if key in WRAPPER_KEYS and isinstance(value, list):
                 yield from self.entries({key: value}, window.line, None, "")
         window.expect("}")
         return
 
-    def array(self, where: str) -> Iterator[dict]:
+    def array(self, where: str) -> Iterator[Located]:
         """The entries of an array at the position, one at a time."""
         window = self.window
         window.expect("[")
@@ -524,7 +575,7 @@ class _FileReader:
                 value = window.decode()
             except _Broken as error:
                 self.broken(line, offset, f"entry {number} of {where}: {error}")
-                window.pos, window.line = offset - window.base, line
+                window.go_to(offset, line)
                 if not window.skip_value():
                     return  # its end is the end of the file (a cut file)
             else:
@@ -538,14 +589,14 @@ class _FileReader:
             window.move(window.pos + 1)
 
     def entries(self, value: object, line: int, offset: Optional[int], what: str
-                ) -> Iterator[dict]:
+                ) -> Iterator[Located]:
         """A decoded value as records: a record, a wrapper's entries, or a non-object."""
         if isinstance(value, dict):
             wrapped = next((value[k] for k in WRAPPER_KEYS if isinstance(value.get(k), list)),
                            None)
             if wrapped is None:
                 self.report.records_by_file[str(self.path)] += 1
-                yield value
+                yield value, line, offset
                 return
             for number, entry in enumerate(wrapped, start=1):
                 yield from self.entries(entry, line, offset, f"entry {number} of Records")
@@ -559,6 +610,116 @@ class _FileReader:
 
 def read_file(path: Path, report: ReadReport) -> Iterator[dict]:
     """The records of one file, its problems recorded in `report` (never raised)."""
+    for record, _line, _offset in read_located(path, report):
+        yield record
+
+
+def _wrapped_lists(document: dict) -> Optional[List[list]]:
+    """The record lists of a wrapper document as the careful reader takes them: when its
+    first key is `Records`/`records` holding a list, that list and any other such key's
+    list; otherwise the first of `Records`, `records` holding a list (None: a record)."""
+    first = next(iter(document), None)
+    if first in WRAPPER_KEYS and isinstance(document[first], list):
+        return [v for k, v in document.items() if k in WRAPPER_KEYS and isinstance(v, list)]
+    wrapped = next((document[k] for k in WRAPPER_KEYS if isinstance(document.get(k), list)),
+                   None)
+    return None if wrapped is None else [wrapped]
+
+
+def _records_of(value: object, out: List[dict]) -> bool:
+    """Add the records a parsed value holds; False when it holds something that is not
+    a record (then the careful reader reports it)."""
+    if isinstance(value, list):
+        return all(_records_of(entry, out) for entry in value)
+    if not isinstance(value, dict):
+        return False
+    lists = _wrapped_lists(value)
+    if lists is None:
+        out.append(value)
+        return True
+    return all(isinstance(entry, dict) and _records_of(entry, out)
+               for records in lists for entry in records)
+
+
+def _whole_file(path: Path, report: ReadReport) -> Optional[List[Located]]:
+    """The records of a small, regular file parsed in one go (None: read it carefully).
+
+    Records of a document get line 0: `locate` finds their place when it is needed."""
+    attempt = ReadReport()
+    try:
+        if _stored_size(path) > WHOLE_FILE_LIMIT:
+            return None
+        blocks = _Blocks(path, attempt)
+    except OSError:
+        return None
+    try:
+        text = blocks.read(WHOLE_FILE_LIMIT + 1)
+        whole = blocks.done or not blocks.read(1)
+    except OSError:
+        return None
+    finally:
+        blocks.close()
+    head = text.lstrip(" \t\r\n")[:1]
+    if not whole or len(text) > WHOLE_FILE_LIMIT or attempt.damaged_files or \
+            head not in ("{", "["):
+        return None
+    located: List[Located] = []
+    try:
+        records: List[dict] = []
+        if not _records_of(json.loads(text), records):
+            return None
+        located = [(record, 0, None) for record in records]
+    except (ValueError, RecursionError):  # JSON lines, or broken
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            records = []
+            try:
+                value = json.loads(line)
+                if not _records_of(value, records):
+                    return None
+            except (ValueError, RecursionError):
+                return None
+            plain = isinstance(value, dict) and _wrapped_lists(value) is None
+            # A line that is one record is placed; entries of a wrapper line, by `locate`.
+            located += [(record, number if plain else 0, None) for record in records]
+    report.records_by_file[str(path)] = len(located)
+    report.invalid_bytes_by_file.update(attempt.invalid_bytes_by_file)
+    return located
+
+
+def _stored_size(path: Path) -> int:
+    """The bytes of text a file holds: its size, or for gzip the size its trailer gives
+    (modulo 4 GB; reading stops at WHOLE_FILE_LIMIT characters anyway)."""
+    with open(path, "rb") as handle:
+        if handle.read(2) != b"\x1f\x8b":
+            return os.fstat(handle.fileno()).st_size
+        handle.seek(-4, os.SEEK_END)
+        return int.from_bytes(handle.read(4), "little")
+
+
+def locate(path: Path, number: int) -> Tuple[int, Optional[int]]:
+    """(line, offset) of the file's record number `number` (from 1), as the careful
+    reader finds them."""
+    for count, (_record, line, offset) in enumerate(_careful(path, ReadReport()), start=1):
+        if count == number:
+            return line, offset
+    return 0, None
+
+
+def read_located(path: Path, report: ReadReport) -> Iterator[Located]:
+    """(record, line, offset in its array or None) of one file, as `read_file`. A line
+    of 0 means "not worked out": `locate(path, n)` finds it for the n-th record."""
+    if not is_cloudtrail_digest(path):
+        located = _whole_file(path, report)
+        if located is not None:
+            yield from located
+            return
+    yield from _careful(path, report)
+
+
+def _careful(path: Path, report: ReadReport) -> Iterator[Located]:
+    """The careful reader (see the module docstring)."""
     if is_cloudtrail_digest(path):
         report.skipped_files.append(f"{path}: a CloudTrail digest file (hashes, not events)")
         return
@@ -585,15 +746,20 @@ def read_records(path: PathLike, report: Optional[ReadReport] = None) -> Iterato
 # Records to events
 
 
-def parse_time(value: str) -> float:
-    """ISO 8601 (`2024-07-31T12:36:52Z`, nanoseconds, offsets, a space for T) to epoch."""
-    match = _ISO_TIME.match(value.strip()) if isinstance(value, str) else None
+@lru_cache(maxsize=8192)  # records of one second share their time text
+def parse_time(value: str) -> Optional[float]:
+    """ISO 8601 (`2024-07-31T12:36:52Z`, nanoseconds, offsets, a space for T, no zone
+    meaning UTC) to epoch seconds; None for anything else."""
+    match = _ISO_TIME.match(value.strip())
     if not match:
-        return 0.0
+        return None
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59
+            and second <= 60):
+        return None
     fraction = float(match.group(7)) if match.group(7) else 0.0
     epoch = calendar.timegm((year, month, day, hour, minute, second)) + fraction
-    zone = match.group(8)
+    zone = match.group(8).upper() if match.group(8) else ""
     if zone and zone != "Z":
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
@@ -601,13 +767,23 @@ def parse_time(value: str) -> float:
     return epoch
 
 
-def record_time(record: dict) -> float:
-    for candidate in (record, record.get("data"), record.get("body")):
+def record_time(record: dict) -> Optional[float]:
+    """The record's event time (see the module docstring), or None when it has none."""
+    for candidate in (record, *(record.get(key) for key in TIME_WRAPPERS)):
         if isinstance(candidate, dict):
             for key in TIME_KEYS:
-                if isinstance(candidate.get(key), str):
-                    return parse_time(candidate[key])
-    return 0.0
+                value = candidate.get(key)
+                if isinstance(value, str):
+                    moment = parse_time(value)
+                    if moment is not None:
+                        return moment
+    return None
+
+
+def undated(path: object, line: int, offset: Optional[int]) -> str:
+    """The report entry of a record without a time (`ReadReport.undated_records`)."""
+    where = f"{path}:{line}" + ("" if offset is None else f" (offset {offset:,})")
+    return f"{where}: none of {', '.join(TIME_KEYS)} holds an ISO 8601 time; skipped"
 
 
 SHARED_VALUE_LENGTH = 100  # values up to this long repeat (sources, regions, types)
@@ -624,18 +800,31 @@ def _shared(value: object) -> object:
     return value
 
 
-def to_event(record: dict, source: str = "") -> Dict[str, object]:
-    """One record as the event Splunk would hand to a search command."""
+_RAW_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def raw_text(record: dict) -> str:
+    """`_raw`: the record as one line of compact JSON."""
+    return _RAW_ENCODER.encode(record)
+
+
+def to_event(record: dict, source: str = "", moment: Optional[float] = None
+             ) -> Dict[str, object]:
+    """One record as the event Splunk would hand to a search command (`moment`: its
+    time, when already read; a record without one raises ValueError)."""
+    moment = record_time(record) if moment is None else moment
+    if moment is None:
+        raise ValueError("the record has no event time")
     event: Dict[str, object] = {
         sys.intern(name): _shared(value) for name, value in flatten_json(record).items()}
-    event["_raw"] = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
-    event["_time"] = f"{record_time(record):.3f}"
+    event["_raw"] = raw_text(record)
+    event["_time"] = f"{moment:.3f}"
     if source:
         event["source"] = _shared(source)
     return event
 
 
-class _Progress:
+class ReadProgress:
     """A line on stderr every few seconds, once reading has taken more than a few."""
 
     def __init__(self, out: Optional[IO[str]], files: int) -> None:
@@ -660,12 +849,18 @@ def read_events(paths: Iterable[PathLike], report: Optional[ReadReport] = None,
     progress lines go to `progress`: True for sys.stderr, a stream, or None/False."""
     report = report if report is not None else ReadReport()
     files = log_files(paths)
-    meter = _Progress(sys.stderr if progress is True else progress or None, len(files))
+    meter = ReadProgress(sys.stderr if progress is True else progress or None, len(files))
     events: List[Dict[str, object]] = []
     for done, path in enumerate(files):
         source = str(path)
-        for count, record in enumerate(read_file(path, report)):
-            events.append(to_event(record, source))
+        for count, (record, line, offset) in enumerate(read_located(path, report)):
+            moment = record_time(record)
+            if moment is None:
+                if not line:
+                    line, offset = locate(path, count + 1)
+                report.undated_records.append(undated(path, line, offset))
+                continue
+            events.append(to_event(record, source, moment))
             if count % 1000 == 0:
                 meter.tick(done, report, path)
         meter.tick(done + 1, report, path)

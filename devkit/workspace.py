@@ -11,11 +11,16 @@ source tree must never change, so every run works on a copy:
   folder inside the temporary copy, removed at the end;
 - `--lookup NAME=FILE` seeds the lookup definition NAME of transforms.conf (a CSV
   lookup or a KV store lookup) from a CSV file, before the first search.
+
+The folder given (`--app`) is only ever read. `state_digest` fingerprints every lookup
+and KV store file (what a run can read or write); `fork` makes a second state folder,
+a copy of this one, over the same copy of the app (the replay's tick-by-tick check).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 import tempfile
 import weakref
@@ -51,6 +56,10 @@ def read_csv_rows(path: Path) -> List[Dict[str, str]]:
     return rows
 
 
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 class Workspace:
     """The copy of an app, its state folder and the engine that runs SPL in them."""
 
@@ -62,9 +71,24 @@ class Workspace:
         root = Path(tempfile.mkdtemp(prefix="cloud_secrets_replay_"))
         # Removed by close(), or when the workspace is garbage collected.
         self._cleanup = weakref.finalize(self, shutil.rmtree, root, ignore_errors=True)
+        self.root = root
         self.app_dir = root / app_dir.name
-        shutil.copytree(app_dir, self.app_dir, ignore=_IGNORED)
-        self.state_dir = Path(state_dir) if state_dir else root / "state"
+        try:
+            shutil.copytree(app_dir, self.app_dir, ignore=_IGNORED)
+        except (OSError, shutil.Error) as error:
+            self.close()
+            raise WorkspaceError(f"cannot copy the app folder {app_dir}: {error}") from None
+        self.tz = tz
+        self._open_state(Path(state_dir) if state_dir else root / "state")
+        try:
+            self.app = AppConf.load(self.app_dir)
+        except SplError as error:
+            raise WorkspaceError(str(error)) from None
+        self._make_engine()
+
+    def _open_state(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self._file_digests: Optional[Dict[Path, str]] = None
         self.lookups_dir = self.state_dir / "lookups"
         self.kvstore_dir = self.state_dir / "kvstore"
         try:
@@ -76,16 +100,55 @@ class Workspace:
         except OSError as error:
             raise WorkspaceError(f"cannot use the state folder {self.state_dir}: "
                                  f"{error.strerror}") from None
-        self.tz = tz
+
+    def _make_engine(self) -> None:
         try:
-            self.app = AppConf.load(self.app_dir)
             self.engine = Engine(self.app, app_dir=self.app_dir, lookups_dir=self.lookups_dir,
-                                 kvstore_dir=self.kvstore_dir, tz=tz)
+                                 kvstore_dir=self.kvstore_dir, tz=self.tz)
         except SplError as error:  # an unreadable .conf file, an unknown time zone
             raise WorkspaceError(str(error)) from None
 
     def close(self) -> None:
         self._cleanup()
+
+    def fork(self) -> Workspace:
+        """A workspace over the same app copy with a copy of this state folder and an
+        engine that shares this one's `cloudsecrets` replies (close it before this one)."""
+        twin = object.__new__(Workspace)
+        twin.root = Path(tempfile.mkdtemp(prefix="cloud_secrets_replay_"))
+        twin._cleanup = weakref.finalize(twin, shutil.rmtree, twin.root, ignore_errors=True)
+        twin.app_dir, twin.app, twin.tz = self.app_dir, self.app, self.tz
+        shutil.copytree(self.state_dir, twin.root / "state",
+                        ignore=shutil.ignore_patterns("replayed-days.json"))
+        twin._open_state(twin.root / "state")
+        twin._make_engine()
+        twin.engine.command_runner = self.engine.command_runner
+        return twin
+
+    def state_files(self) -> List[Path]:
+        """Every lookup and KV store file of the state folder, in name order."""
+        return sorted(p for folder in (self.lookups_dir, self.kvstore_dir)
+                      for p in folder.rglob("*") if p.is_file())
+
+    def state_digest(self) -> str:
+        """A fingerprint of what runs can read and write: every lookup and KV store file
+        (name and bytes). Files are hashed once, then again only when the engine has
+        written them since (`Lookups.written`): runs change tables through it alone."""
+        written = self.engine.lookups.written
+        if self._file_digests is None:
+            self._file_digests = {p: _file_digest(p) for p in self.state_files()}
+        else:
+            for path in written:
+                if path.is_file():
+                    self._file_digests[path] = _file_digest(path)
+                else:
+                    self._file_digests.pop(path, None)
+        written.clear()
+        digest = hashlib.sha256()
+        for path in sorted(self._file_digests):
+            digest.update(f"{path.relative_to(self.state_dir)}\0{self._file_digests[path]}\0"
+                          .encode())
+        return digest.hexdigest()
 
     def macro_definitions(self) -> Dict[str, str]:
         """{macro stanza: definition} of macros.conf, default overlaid by local."""

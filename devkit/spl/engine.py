@@ -13,6 +13,11 @@ is parsed before anything runs, so SPL the engine does not implement is refused 
 SplUnsupported and never skipped. Every error names the search and the command or
 function, and is placed in the text the user wrote: the position in the search as
 written, or in the definition of the macro the text comes from (see errors.py).
+
+Two answers serve a caller that runs the same searches many times (the replay):
+`Results.read_clock` says whether a run read its dispatch time or time range (see
+clock.py: a run that did not gives the same results at any time), and `event_test`
+decides from one event alone whether a search can use it at all.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import times
 from .catalog import PARSERS, unknown_command
+from .clock import ClockWatch, WatchedRunContext, WatchedSearchContext
 from .commands import Command, RunContext
 from .conf import AppConf
 from .errors import SplError, SplUnsupported
@@ -40,14 +46,16 @@ from .values import to_number
 
 
 class Results(list):
-    """The result rows (a list of dicts), with the column order a table would show and
-    the warnings the run produced (such as an inputlookup of a missing file)."""
+    """The result rows (a list of dicts), with the column order a table would show, the
+    warnings the run produced (such as an inputlookup of a missing file) and whether the
+    run read its clock (`read_clock`, see clock.py)."""
 
     def __init__(self, rows: Iterable[dict] = (), columns: Sequence[str] = (),
-                 messages: Sequence[str] = ()) -> None:
+                 messages: Sequence[str] = (), read_clock: bool = True) -> None:
         super().__init__(rows)
         self.columns = list(columns)
         self.messages = list(messages)
+        self.read_clock = read_clock
 
 
 @dataclass
@@ -117,6 +125,7 @@ class Engine:
                                             timeout=command_timeout)
         self._macros = MacroExpander(app.macros, evaluate=self._evaluate_macro)
         self._pipelines: Dict[tuple, Pipeline] = {}
+        self._event_tests: Dict[str, Callable[[Mapping], bool]] = {}
 
     # -- public API ------------------------------------------------------------------
 
@@ -159,7 +168,43 @@ class Engine:
         columns = context.columns
         if columns is None:
             columns = list(dict.fromkeys(n for row in rows for n in row))
-        return Results(rows, columns, context.messages)
+        return Results(rows, columns, context.messages, read_clock=context.read_clock)
+
+    def event_test(self, spl: str, name: str = "ad hoc"
+                   ) -> Optional[Callable[[Mapping], bool]]:
+        """A test of one event alone: False only when no run of this search, at any time,
+        could use the event; None when any event may be used.
+
+        A search starting with a generating command reads no event (the test refuses them
+        all). One whose first command is `search` keeps an event that its expression
+        matches, and one on which the expression's answer depends on the run's time (an
+        `earliest=` term it reached); the events must be in the form `run` gives the
+        commands (no null fields, a list only for two values or more, `_time` a number).
+        Raises like `parse` for SPL that cannot run."""
+        pipeline = self.parse(spl, name)
+        if pipeline.generating:
+            return lambda event: False
+        first = pipeline.commands[0] if pipeline.commands else None
+        if not isinstance(first, Search):
+            return None
+        # Searches that start with the same `search` (the app's source macro) share one
+        # test, so that a caller asking for several tests each event once.
+        text = split_pipeline(pipeline.expanded, name)[0][0].strip()
+        if text not in self._event_tests:
+            self._event_tests[text] = self._search_test(first)
+        return self._event_tests[text]
+
+    def _search_test(self, first: Search) -> Callable[[Mapping], bool]:
+        predicate, watch = first.predicate, ClockWatch()
+        context = WatchedSearchContext(now=time.time(), tz=self.tz, watch=watch)
+
+        def may_use(event: Mapping) -> bool:
+            watch.read = False
+            try:
+                return bool(predicate(event, context)) or watch.read
+            except SplError:  # the run would stop on it: keep it for the run to report
+                return True
+        return may_use
 
     def prewarm(self, events: Sequence[dict], args: Sequence[str] = ()) -> int:
         """Send every event not yet cached through `cloudsecrets` in one process."""
@@ -181,8 +226,8 @@ class Engine:
 
     def _context(self, name: str, now: float, earliest: Optional[float],
                  latest: Optional[float]) -> RunContext:
-        return RunContext(name, now, earliest, latest, self.tz, self.lookups,
-                          self.command_runner)
+        return WatchedRunContext(name, now, earliest, latest, self.tz, self.lookups,
+                                 self.command_runner)
 
     # -- parsing -----------------------------------------------------------------------
 

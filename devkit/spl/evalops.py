@@ -98,6 +98,8 @@ def comparison(op: str, left: Compiled, right: Compiled) -> Compiled:
         a, b = left(e, c), right(e, c)
         if a is None or b is None:
             return None
+        if type(a) is not list and type(b) is not list:  # one value each: no generator
+            return not isinstance(a, bool) and not isinstance(b, bool) and test(compare(a, b))
         return any(test(compare(x, y)) for x in values_of(a) for y in values_of(b)
                    if not isinstance(x, bool) and not isinstance(y, bool))
     return run

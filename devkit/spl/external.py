@@ -16,6 +16,7 @@ replay's hundreds of scheduled runs start one process for the events not yet see
 from __future__ import annotations
 
 import sys
+from collections import OrderedDict
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -42,13 +43,16 @@ class CommandRunner:
         self.timeout = timeout
         self.python = python
         self.required: Dict[Tuple[str, ...], Optional[List[str]]] = {}
-        self.replies: Dict[Key, Dict[str, Value]] = {}
+        self.required_names: Dict[Tuple[str, ...], frozenset] = {}
+        # Oldest first, so that `trim` can forget the replies of events long past.
+        self.replies: OrderedDict[Key, Dict[str, Value]] = OrderedDict()
         self.processes = 0  # command processes started (for tests and --summary)
 
     def _key(self, args: Tuple[str, ...], event: dict) -> Key:
-        required = self.required.get(args)
-        names = required if required else sorted(event)
-        return (args, tuple((n, _freeze(event.get(n))) for n in names if n in event))
+        """The arguments and the sent fields (the required ones, or all), by name."""
+        required = self.required_names.get(args)
+        return (args, tuple(sorted((n, _freeze(v)) for n, v in event.items()
+                                   if required is None or n in required)))
 
     def run(self, events: Sequence[dict], args: Sequence[str] = ()) -> List[dict]:
         """Each event with the command's reply laid over it (new dicts)."""
@@ -74,26 +78,40 @@ class CommandRunner:
         self._ensure(events, tuple(args))
         return len(self.replies) - before
 
+    def trim(self, keep: int) -> None:
+        """Forget all but the `keep` replies remembered last (a forgotten event is sent
+        to the command again if a later run needs it)."""
+        while len(self.replies) > keep:
+            self.replies.popitem(last=False)
+
     def _ensure(self, events: Sequence[dict], args: Tuple[str, ...]) -> List[Key]:
-        """The cache keys of `events`, after running the command for those not cached."""
+        """The cache keys of `events`, after running the command for those not cached
+        (each key is worked out once: it costs a pass over the event's fields)."""
         if args in self.required:
             keys = [self._key(args, e) for e in events]
-            if all(k in self.replies for k in keys):
-                return keys
-        self._fill(events, args)
+            if not all(k in self.replies for k in keys):
+                self._fill(events, args, keys)
+            return keys
+        self._fill(events, args, None)
         return [self._key(args, e) for e in events]
 
-    def _fill(self, events: Sequence[dict], args: Tuple[str, ...]) -> None:
+    def _fill(self, events: Sequence[dict], args: Tuple[str, ...],
+              keys: Optional[List[Key]]) -> None:
+        """Run the command over the events not cached (all of them when `keys` is None:
+        the first run, which learns the command's required fields)."""
         from devkit.scp import ProtocolError
         from devkit.splunkd import run_command
 
-        known = args in self.required
+        wanted = self.required_names.get(args)
         pending: Dict[Key, dict] = {}
-        for event in events:
-            key = self._key(args, event)
-            if not known or key not in self.replies:
-                pending.setdefault(key, {n: _wire(v) for n, v in event.items()
-                                         if v is not None})
+        for index, event in enumerate(events):
+            key = self._key(args, event) if keys is None else keys[index]
+            if keys is None or key not in self.replies:
+                pending.setdefault(key, event)
+        # Only the fields the command reads are sent (splunkd's selected-fields mode).
+        records = [{n: _wire(v) for n, v in event.items()
+                    if v is not None and (wanted is None or n in wanted)}
+                   for event in pending.values()]
         records = list(pending.values())
         batches = [records[i:i + CHUNK_SIZE] for i in range(0, len(records), CHUNK_SIZE)]
         try:
@@ -112,6 +130,8 @@ class CommandRunner:
         required = result.getinfo.get("required_fields")
         selected = bool(required) and "*" not in required
         self.required[args] = list(required) if selected else None
+        if selected:
+            self.required_names[args] = frozenset(required)
         by_index: Dict[int, Dict[str, Value]] = {}
         if selected:
             offset = 0
@@ -122,9 +142,9 @@ class CommandRunner:
                 offset += len(batch)
         else:
             by_index = dict(enumerate(result.records))
-        for index, record in enumerate(records):
-            reply = by_index[index]
-            self.replies[self._key(args, record)] = reply
+        for index, (key, event) in enumerate(pending.items()):
+            # Keyed anew on the first run: the required fields are known only now.
+            self.replies[key if keys is not None else self._key(args, event)] = by_index[index]
 
 
 def _freeze(value) -> object:

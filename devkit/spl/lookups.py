@@ -14,7 +14,9 @@ Storage: a CSV file is read with its header; an empty cell is a missing value, a
 holding line breaks is a multivalue field (outputlookup writes multivalue fields that
 way). A KV store collection is `<kvstore_dir>/<collection>.json`, a JSON list of
 records, each with its `_key`; a missing file is an empty collection. Tables are cached
-by file size and modification time, so hundreds of runs read each file once.
+by file size and modification time, so hundreds of runs read each file once. Every file
+written or deleted is noted in `Lookups.written`, for a caller that fingerprints the
+tables between runs (the replay) and need not read back the others.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class Lookups:
         self.lookups_dir = Path(lookups_dir)
         self.kvstore_dir = Path(kvstore_dir)
         self._cache: Dict[Path, Tuple[Tuple[int, int], List[Row], List[str]]] = {}
+        self.written: set = set()  # paths written or deleted (callers clear it)
 
     # -- definitions -------------------------------------------------------------------
 
@@ -222,6 +225,7 @@ class Lookups:
         if path.exists():
             path.unlink()
         self._cache.pop(path, None)
+        self.written.add(path)
 
     def write_csv(self, definition: Definition, rows: List[Row], append: bool
                   ) -> None:
@@ -240,11 +244,13 @@ class Lookups:
             writer.writerow([format_value(row.get(c)) for c in columns])
         _atomic_write(path, out.getvalue())
         self._cache.pop(path, None)
+        self.written.add(path)
 
     def write_empty_csv(self, definition: Definition) -> None:
         path = self.csv_path(definition)
         _atomic_write(path, "")
         self._cache.pop(path, None)
+        self.written.add(path)
 
     def load_collection(self, definition: Definition) -> List[Row]:
         rows, _ = self._cached(self.collection_path(definition), self._read_collection,
@@ -263,8 +269,11 @@ class Lookups:
                 record[key] = _typed(value, types.get(key))
             records.append(record)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, json.dumps(records, indent=1, sort_keys=False) + "\n")
+        # One record a line: readable, and written by json's C encoder (indent is not).
+        _atomic_write(path, "[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n"
+                      if records else "[]\n")
         self._cache.pop(path, None)
+        self.written.add(path)
 
     def _field_types(self, definition: Definition) -> Dict[str, str]:
         stanza = self.app.collections.get(definition.collection or "", {})

@@ -80,9 +80,18 @@ def _term(term: str) -> Predicate:
     if term.strip("*") == "":
         return lambda e, c: True
     regex = term_regex(term)
+    # A match is a copy of the term in the text, ignoring case, that the major-breaker
+    # sequences (replaced by a space) cannot create. So an ASCII text that does not hold
+    # the term is no match, which one scan decides for most events (non-ASCII text is
+    # left to the regex: Unicode case folding pairs `K` with the Kelvin sign).
+    needle = term.lower() if term.isascii() and " " not in term and "*" not in term \
+        else None
 
     def found(value) -> bool:
-        return regex.search(_SEQUENCES.sub(" ", to_text(value))) is not None
+        text = to_text(value)
+        if needle is not None and text.isascii() and needle not in text.lower():
+            return False
+        return regex.search(_SEQUENCES.sub(" ", text)) is not None
 
     def run(event, context):
         raw = event.get("_raw")
@@ -120,8 +129,13 @@ def _equals(field: str, value: str) -> Predicate:
         return lambda e, c: any(_in_network(network, v) for v in values_of(e.get(field)))
     regex = value_regex(value)
     number = to_number(value) if "*" not in value else None
+    # Text against plain ASCII text: equal ignoring case is what the regex decides.
+    plain = value.lower() if number is None and "*" not in value and value.isascii() \
+        else None
 
     def matches(candidate) -> bool:
+        if plain is not None and type(candidate) is str and candidate.isascii():
+            return candidate.lower() == plain
         if number is not None:
             other = to_number(candidate)
             if other is not None:
@@ -129,7 +143,12 @@ def _equals(field: str, value: str) -> Predicate:
         return regex.match(to_text(candidate)) is not None
 
     def run(event, context):
-        return any(matches(v) for v in values_of(event.get(field)))
+        found = event.get(field)
+        if type(found) is str:  # one value, the common case
+            if plain is not None and found.isascii():
+                return found.lower() == plain
+            return matches(found)
+        return any(matches(v) for v in values_of(found))
     return run
 
 
@@ -227,7 +246,7 @@ class SearchParser:
             parts.append(self.disjunction())
         if len(parts) == 1:
             return parts[0]
-        return lambda e, c: all(p(e, c) for p in parts)
+        return _all_of(parts)
 
     def disjunction(self) -> Predicate:
         parts = [self.negation()]
@@ -239,7 +258,7 @@ class SearchParser:
             parts.append(self.negation())
         if len(parts) == 1:
             return parts[0]
-        return lambda e, c: any(p(e, c) for p in parts)
+        return _any_of(parts)
 
     def negation(self) -> Predicate:
         token = self.peek()
@@ -321,6 +340,26 @@ class SearchParser:
             equal = _equals(field, value)
             return lambda e, c: e.get(field) is not None and not equal(e, c)
         return _relation(field, op, value)
+
+
+# AND and OR as plain loops: each event of a busy trail goes through them (a generator per
+# call would cost about as much as the comparisons themselves).
+def _all_of(parts: List[Predicate]) -> Predicate:
+    def run(event, context):
+        for part in parts:  # noqa: SIM110 - a loop, not a generator (see above)
+            if not part(event, context):
+                return False
+        return True
+    return run
+
+
+def _any_of(parts: List[Predicate]) -> Predicate:
+    def run(event, context):
+        for part in parts:  # noqa: SIM110 - a loop, not a generator (see above)
+            if part(event, context):
+                return True
+        return False
+    return run
 
 
 def _split_commas(text: str) -> List[str]:

@@ -108,6 +108,7 @@ def snap(epoch: float, unit: str, tz: Zone, weekday: Optional[int] = None) -> fl
     return wall_clock(moment, tz)
 
 
+@lru_cache(maxsize=4096)  # eval asks it once per result row, with the same arguments
 def resolve_time(modifier: Union[str, float, int], now: float, tz: Zone = "UTC") -> float:
     """The epoch a time modifier stands for at `now` in time zone `tz` (raises SplError)."""
     if isinstance(modifier, (int, float)):

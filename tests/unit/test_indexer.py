@@ -126,3 +126,56 @@ def test_the_shape_guess_agrees_with_the_corpus_expectations(shared):
             guess = indexer.guess_platform(record)
             guessed[(name, number)] = "Azure" if guess == "Azure activity" else guess
     assert expected and {key: guessed.get(key) for key in expected} == expected
+
+
+def test_records_no_search_can_use_are_counted_not_kept(tmp_path):
+    """With a test (Engine.event_test in a replay), only the events it accepts are kept;
+    every record read is still counted per file and bounds the span."""
+    identity = scenarios.aws_user("dana")
+    trail = tmp_path / "trail.json"
+    trail.write_text(json.dumps({"Records": [
+        scenarios.aws_get_secret(START, identity, "a"),
+        scenarios.aws_call(START + 30, identity, "DescribeInstances", source="ec2.amazonaws.com"),
+        scenarios.aws_get_secret(START + 60, identity, "b")]}))
+    asked = []
+
+    def secrets_only(event):
+        asked.append(sorted(event))  # the event as a search sees it
+        return "secretsmanager" in event["_raw"]
+
+    logs = indexer.index_files([trail], DEFAULT_MACROS, lag=30, host="hf", keep=secrets_only)
+    assert [e["eventName"] for e in logs.events] == ["GetSecretValue", "GetSecretValue"]
+    assert logs.records == 3 and dict(logs.per_file[str(trail)]) == {"AWS": 3}
+    assert logs.bounds == (START, START + 60, START + 90)
+    assert all({"_raw", "_time", "_indextime", "sourcetype", "index", "source", "host",
+                "eventName"} <= set(names) for names in asked)
+
+
+def test_earliest_and_latest_keep_a_part_of_the_logs(tmp_path):
+    identity = scenarios.aws_user("dana")
+    trail = tmp_path / "trail.json"
+    trail.write_text(json.dumps({"Records": [
+        scenarios.aws_get_secret(START + 60 * n, identity, f"s{n}") for n in range(10)]}))
+    logs = indexer.index_files([trail], DEFAULT_MACROS, earliest=START + 120,
+                               latest=START + 300)
+    assert [e["_time"] for e in logs.events] == [START + 120, START + 180, START + 240]
+    assert (logs.records, logs.out_of_range) == (3, 7)
+
+
+def test_a_record_without_a_time_is_reported_and_never_dated_1970(tmp_path):
+    """Issue 18: two Azure Activity-log records in the REST shape (eventTimestamp) made a
+    262-event replay 56 years long: they are now dated, and a record with no time at all
+    is reported with its line and skipped."""
+    activity = tmp_path / "activity.json"
+    rest = {"eventTimestamp": "2026-06-02T09:00:05.1234567Z",
+            "submissionTimestamp": "2026-06-02T09:01:00Z",
+            "operationName": {"value": "Microsoft.KeyVault/vaults/write"},
+            "category": {"value": "Administrative"}, "resourceId": "/subscriptions/x"}
+    undated = {key: value for key, value in rest.items()
+               if key not in ("eventTimestamp", "submissionTimestamp")}
+    activity.write_text(json.dumps(rest) + "\n" + json.dumps(undated) + "\n")
+    logs = indexer.index_files([activity], DEFAULT_MACROS)
+    assert [e["_time"] for e in logs.events] == [START + 5.1234567]
+    assert logs.bounds[0] == logs.bounds[1] == START + 5.1234567
+    (entry,) = logs.report.undated_records
+    assert entry.startswith(f"{activity}:2: ")

@@ -254,3 +254,123 @@ def test_spl_the_engine_cannot_run_stops_the_simulation():
     with pytest.raises(Unsupported):
         Scheduler(searches, Refusing(), resolve, "UTC", run_errors=(SplError,),
                   fatal_errors=(Unsupported,)).simulate([event(MIDNIGHT + HOUR)])
+
+
+# -- Skipping the runs that change nothing (shared/spec/replay.md, "Scale") -----------
+
+
+class Results(list):
+    """Rows, and whether the run read its clock (as the engine's Results say)."""
+
+    def __init__(self, rows, read_clock: bool) -> None:
+        super().__init__(rows)
+        self.read_clock = read_clock
+
+
+class StatefulDouble(EngineDouble):
+    """The engine double with tables: `prune` (a run over nothing) stores which third of
+    a month it is (it reads the clock to know); `read tables` returns a row from them."""
+
+    def __init__(self, clock_on_empty: bool = False) -> None:
+        super().__init__()
+        self.tables: Dict[str, object] = {}
+        self.clock_on_empty = clock_on_empty
+
+    def run(self, spl, events, *, now, earliest, latest, name):
+        rows = super().run(spl, events, now=now, earliest=earliest, latest=latest, name=name)
+        read_clock = self.clock_on_empty and not events
+        if spl == "prune":
+            read_clock = True
+            if not events:
+                self.tables["period"] = now // (10 * DAY)
+        if spl == "read tables" and "period" in self.tables:
+            rows.append({"principal": f"period-{self.tables['period']}", "count": "0",
+                         "host": "h"})
+        return Results(rows, read_clock)
+
+    def digest(self) -> str:
+        return repr(sorted(self.tables.items()))
+
+
+def simulate_both_ways(stanzas, events, **double):
+    outcomes = []
+    for tick_by_tick in (False, True):
+        engine = StatefulDouble(**double)
+        searches = scheduler.scheduled_searches(stanzas)
+        simulation = Scheduler(searches, engine, resolve, "UTC", run_errors=(SplError,),
+                               state=engine.digest, tick_by_tick=tick_by_tick).simulate(
+            sorted(events, key=lambda e: e["_time"]))
+        outcomes.append((simulation, engine))
+    return outcomes
+
+
+def fired_rows(simulation):
+    return [(run.search, run.time, run.triggered, run.rows, run.alerts)
+            for run in simulation.runs if run.triggered]
+
+
+def sparse_events(days: int = 60):
+    return [event(MIDNIGHT + d * DAY + 9 * HOUR + 60 * m, f"p{d % 3}")
+            for d in range(0, days, 9) for m in range(3)]
+
+
+def test_runs_over_nothing_are_skipped_and_alert_as_every_run_would():
+    stanzas = {"hourly": stanza(**{"alert.suppress": "1", "alert.suppress.fields": "principal",
+                                   "alert.suppress.period": "24h", "alert.digest_mode": "0"}),
+               "ten minutes": stanza(cron_schedule="*/10 * * * *",
+                                     dispatch__earliest_time="-25m@m",
+                                     dispatch__latest_time="-5m@m")}
+    (skipping, quick), (every, slow) = simulate_both_ways(stanzas, sparse_events())
+    assert fired_rows(skipping) == fired_rows(every) != []
+    assert skipping.runs_per_search() == every.runs_per_search()
+    assert sum(every.skipped.values()) == 0
+    assert sum(skipping.skipped.values()) > 20 * sum(skipping.executed.values())
+    # Every run that saw events ran, with the same events and at the same time.
+    assert [c for c in quick.calls if c["times"]] == [c for c in slow.calls if c["times"]]
+
+
+def test_a_run_that_reads_its_clock_over_nothing_is_never_skipped():
+    (skipping, _), (every, _) = simulate_both_ways({"hourly": stanza()}, sparse_events(20),
+                                                   clock_on_empty=True)
+    assert sum(skipping.skipped.values()) == 0
+    assert skipping.executed == every.executed
+
+
+def test_a_run_that_changes_the_tables_wakes_the_searches_that_read_them():
+    # `prune` changes the tables every ten days (reading its clock, so it always runs);
+    # `read tables` alerts on what they hold: it must see each change at its next run.
+    stanzas = {"prune": stanza(search="prune", cron_schedule="20 1 * * *",
+                               dispatch__earliest_time="-1d@d", dispatch__latest_time="@d",
+                               **{"alert.track": "0"}),
+               "read tables": stanza(search="read tables", cron_schedule="0 * * * *",
+                                     **{"alert.suppress": "1",
+                                        "alert.suppress.fields": "principal",
+                                        "alert.suppress.period": "24h",
+                                        "alert.digest_mode": "0"})}
+    (skipping, _), (every, _) = simulate_both_ways(stanzas, sparse_events(45))
+    assert fired_rows(skipping) == fired_rows(every)
+    periods = {row["principal"] for _s, _t, _f, rows, _a in fired_rows(every) for row in rows
+               if row["principal"].startswith("period-")}
+    assert len(periods) >= 4
+    assert sum(skipping.skipped.values()) > 0
+
+
+def test_an_alert_that_fires_on_no_rows_fires_at_every_skipped_tick_too():
+    stanzas = {"quiet": stanza(relation="less than", quantity="1")}
+    (skipping, _), (every, _) = simulate_both_ways(stanzas, sparse_events(20))
+    assert fired_rows(skipping) == fired_rows(every)
+    assert len(fired_rows(every)) > 400  # every hour without events fires
+    assert sum(skipping.skipped.values()) > 0
+
+
+def test_the_plan_counts_the_runs_before_anything_runs():
+    events = sorted(sparse_events(30), key=lambda e: e["_time"])
+    searches = scheduler.scheduled_searches({"hourly": stanza()})
+    engine = StatefulDouble()
+    runner = Scheduler(searches, engine, resolve, "UTC", run_errors=(SplError,),
+                       state=engine.digest)
+    plan = runner.plan(scheduler.EventList(events))
+    assert engine.calls == []
+    simulation = runner.simulate(events, plan)
+    assert plan.runs == simulation.runs_per_search()["hourly"]
+    assert plan.start == MIDNIGHT and plan.end == plan.searches[0].last

@@ -293,3 +293,79 @@ def test_reading_holds_a_window_not_the_file(tmp_path):
         tracemalloc.stop()
     assert read == count
     assert peak < 6 * vendorlogs.BLOCK  # the window and a block being decoded (3 MB seen)
+
+
+# -- The time of an event: every field the vendors use (issue 18) ----------------------
+
+
+@pytest.mark.parametrize(("record", "expected"), [
+    ({"eventTime": "2026-03-01T10:00:00Z"}, "2026-03-01T10:00:00"),  # CloudTrail
+    ({"timestamp": "2026-03-01T10:00:00.123456789Z",  # Cloud Audit Logs: the event time,
+      "receiveTimestamp": "2026-03-01T10:00:02Z"}, "2026-03-01T10:00:00"),  # not receipt
+    ({"receiveTimestamp": "2026-03-01T10:00:02Z"}, "2026-03-01T10:00:02"),
+    ({"time": "2026-03-01T10:00:00.0000000Z"}, "2026-03-01T10:00:00"),  # Azure, Vault
+    # Azure Activity log records from the REST API (learn.microsoft.com, "Activity Logs -
+    # List": eventTimestamp, and submissionTimestamp when the record was stored).
+    ({"eventTimestamp": "2026-03-01T10:00:00.1234567Z",
+      "submissionTimestamp": "2026-03-01T10:03:00Z"}, "2026-03-01T10:00:00"),
+    ({"submissionTimestamp": "2026-03-01T10:03:00Z"}, "2026-03-01T10:03:00"),
+    ({"data": {"timestamp": "2026-03-01T10:00:00Z"}}, "2026-03-01T10:00:00"),  # Pub/Sub
+    ({"body": {"time": "2026-03-01T11:00:00+01:00"}}, "2026-03-01T10:00:00"),  # Event Hub
+    ({"time": "yesterday", "eventTimestamp": "2026-03-01T10:00:00Z"}, "2026-03-01T10:00:00"),
+])
+def test_the_event_time_comes_from_the_vendors_own_field(record, expected):
+    from datetime import datetime, timezone
+
+    moment = vendorlogs.record_time(record)
+    assert datetime.fromtimestamp(int(moment), timezone.utc).isoformat() == expected + "+00:00"
+
+
+@pytest.mark.parametrize("record", [
+    {"message": "no time at all"}, {"time": "2026-13-01T10:00:00Z"}, {"eventTime": 1772359200},
+    {"timestamp": ""}, {"data": "2026-03-01T10:00:00Z"}])
+def test_a_record_without_a_readable_time_has_none(record):
+    assert vendorlogs.record_time(record) is None
+
+
+def test_undated_records_are_reported_with_their_line_and_skipped(tmp_path):
+    lines = tmp_path / "vault.log"
+    lines.write_text(json.dumps(vault(1)) + "\n" + json.dumps({"type": "response"}) + "\n"
+                     + json.dumps(vault(2)) + "\n")
+    trail = tmp_path / "trail.json"  # one line: the offset tells the records apart
+    trail.write_text(json.dumps({"Records": [cloudtrail(1), {"eventName": "x"}]}))
+    events, report = read(lines, trail)
+    assert sorted(ids(raw_records(events))) == ["event-1", "req-1", "req-2"]
+    assert len(report.undated_records) == 2
+    assert report.undated_records[0].startswith(f"{lines}:2: ")
+    offset = len('{"Records": [') + len(json.dumps(cloudtrail(1))) + len(", ")
+    assert report.undated_records[1].startswith(f"{trail}:1 (offset {offset:,}): ")
+    assert any("without a time" in line for line in report.lines())
+
+
+SHAPES = {
+    "wrapper.json": json.dumps({"Records": [cloudtrail(1), cloudtrail(2)]}),
+    "both-wrappers.json": json.dumps({"Records": [cloudtrail(1)], "records": [cloudtrail(2)]}),
+    "wrapper-later.json": json.dumps({"version": 2, "Records": [cloudtrail(3)]}),
+    "array.json": json.dumps([cloudtrail(4), {"Records": [cloudtrail(5)]}], indent=2),
+    "object.json": json.dumps(cloudtrail(6), indent=2),
+    "lines.jsonl": "\n".join(json.dumps(vault(n)) for n in range(3)) + "\n\n",
+    "wrapped-lines.json": "\n".join(json.dumps({"records": [vault(n)]}) for n in range(2)),
+    "broken.jsonl": json.dumps(vault(1)) + "\n{not json\n" + json.dumps(vault(2)) + "\n",
+    "not-object.json": json.dumps({"Records": [cloudtrail(7), 42]}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_a_small_file_read_in_one_go_gives_what_the_careful_reader_gives(tmp_path, name,
+                                                                        monkeypatch):
+    path = tmp_path / name
+    path.write_text(SHAPES[name])
+    fast_report = vendorlogs.ReadReport()
+    fast = list(vendorlogs.read_located(path, fast_report))
+    monkeypatch.setattr(vendorlogs, "WHOLE_FILE_LIMIT", 0)  # every file read carefully
+    careful_report = vendorlogs.ReadReport()
+    careful = list(vendorlogs.read_located(path, careful_report))
+    assert [record for record, _line, _offset in fast] == [r for r, _l, _o in careful]
+    assert fast_report == careful_report
+    for (_record, line, offset), (_r, careful_line, careful_offset) in zip(fast, careful):
+        assert line in (0, careful_line) and (line == 0 or offset == careful_offset)
