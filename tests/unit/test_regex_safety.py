@@ -3,16 +3,15 @@
 Oracle: the shapes the contract names (adversaries.md, "regex cost": nested repeats,
 bounded or not; runs of adjacent repeats over overlapping character sets; non-ASCII
 literals that case-fold to ASCII letters), the bounded-nesting hole of issue 16
-(`^(?:[a-z0-9]+[-_]?){1,8}-svc$`), and, for every refusal, Python's own behaviour: the
-timed test in test_regex_cost.py shows each accepted shape staying fast, and
-test_refused_shapes_are_really_slow shows the refused ones are not refused for nothing.
+(`^(?:[a-z0-9]+[-_]?){1,8}-svc$`, which stalled 1.0 for over a minute on a 64-character
+session name). The timed test in test_regex_cost.py shows each accepted shape staying
+fast on adversarial values.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import time
 
 import pytest
 
@@ -160,23 +159,3 @@ def test_invalid_patterns_raise_re_error():
         regex_safety.check("adm(in")
     with pytest.raises(re.error):  # parsed, but refused by the compiler
         regex_safety.check(r"(?<=a|bc)x")  # look-behind requires fixed width
-
-
-def _cost(pattern: str, value: str) -> float:
-    compiled = re.compile(pattern, re.IGNORECASE)
-    started = time.perf_counter()
-    compiled.search(value, 0, 1024)
-    return time.perf_counter() - started
-
-
-@pytest.mark.parametrize(("pattern", "value"), [
-    (r"^(?:[a-z0-9]+[-_]?){1,8}-svc$", "a" * 24),
-    (r"\w*\d*x", "1" * 1024),
-    (".*.*=", "a" * 1024),
-    (r"\d+x", "1" * 1024),
-])
-def test_refused_shapes_are_really_slow(pattern, value):
-    """The refusals are not theoretical: each of these shapes, were it accepted, costs
-    more than 2 ms on one caller value (each is 10x to 10,000x that on an idle machine:
-    exponential, cubic, quadratic), where the accepted shapes cost microseconds."""
-    assert max(_cost(pattern, value) for _ in range(2)) > 0.002
