@@ -57,6 +57,7 @@ CUSTOMER_SHAPES = [
     r"^[^/]+/[^/]+/[^/]+$", r"^i-[0-9a-f]{8,17}$", r"^botocore-session-\d+$",
     r"^(?:aws-cli|boto3|botocore)/\d+\.\d+\.\d+ ", r"terraform/\d", r"^[a-z]+-svc$",
     r"(?<![^\W_])(?:ops|sre)(?![^\W_])", r"^\w+@corp\.example$", r"x[^xy]*y[^yz]*z",
+    r"^\w+\s+\w+$", r"^a+b+a+$", "^\u00e9+\\d+x",
 ]
 
 

@@ -39,6 +39,10 @@ ACCEPTED = [
     r"(?<![^\W_])(?:serviceaccounts?|svcs?|automations?)(?![^\W_])",
     "^ß-admin",  # a non-ASCII letter that folds to no ASCII letter
     r"^[^/]+/[^/]+$",
+    r"^\w+\s+\w+$",  # word characters and spaces never overlap, above ASCII neither
+    r"^\S+\s+\S+$",
+    "^\u00e9+\\d+x",  # a non-ASCII letter is no digit
+    r"^a+b+a+$",  # b+ must consume a b, which the a runs cannot: the runs are apart
 ]
 
 REFUSED = [
@@ -67,6 +71,10 @@ REFUSED = [
     ("^" + "a?" * 20 + "a" * 20, "two repetitions or optional parts can consume the same"),
     (r"^(?:x\d+)\d+y", "two repetitions or optional parts can consume the same characters"),
     (r"^(?:\d+|x)\d+y", "two repetitions or optional parts can consume the same characters"),
+    (r"^[a-z]+\w*$", "two repetitions or optional parts can consume the same characters"),
+    ("^\u00e9+\\w+x", "two repetitions or optional parts can consume the same characters"),
+    (r"^a+b*a+$", "two repetitions or optional parts can consume the same characters"),
+    (r"^\w+\s*\w+$", "two repetitions or optional parts can consume the same characters"),
     # the search's restart at every position
     (".*.*=", "re-read the value from every position"),
     (r"\d+x", "re-read the value from every position"),
