@@ -8,8 +8,8 @@ the shapes that make one value slow, each with a message that says why and what 
 instead (the message never quotes the pattern):
 
 - backreferences and conditionals (`\\1`, `(?P=name)`, `(?(1)a|b)`);
-- atomic groups and possessive repeats (`(?>...)`, `a++`), which Python 3.9 and 3.10,
-  still shipped with Splunk, do not compile: a rule must mean the same on every version;
+- atomic groups and possessive repeats (`(?>...)`, `a++`), which need Python 3.11 while
+  Splunk still runs the command on 3.9: a rule must mean the same on every version;
 - a repeated part (a repeat whose maximum is above 1, bounded or not) that itself holds a
   repetition or an optional part, or can match empty text: `(a+)+`, `(a{1,8}b)*`,
   `(?:[a-z0-9]+[-_]?){1,8}`, `(ab?)+`, `(a?){25}`;
@@ -118,8 +118,8 @@ LOOKAROUND = ("a repetition inside a lookahead or lookbehind runs again at every
 CASE_FOLD = ("the regex holds a non-ASCII character that matches an ASCII letter when case "
              "is ignored (such as the Kelvin sign, which matches k); write the ASCII letter")
 BACKREFERENCE = "backreferences and conditionals are not supported"
-NOT_PORTABLE = ("atomic groups and possessive repeats do not compile on Python 3.9 and "
-                "3.10, which Splunk still runs; rewrite without them")
+NOT_PORTABLE = ("atomic groups and possessive repeats need Python 3.11, and Splunk still "
+                "runs the command on Python 3.9; rewrite without them")
 
 
 class UnsafeRegex(ValueError):
