@@ -138,6 +138,8 @@ def test_validate_rule_refuses_in_words_without_quoting_values(change, words):
      "pattern is not a regex that compiles"),
     ({"match": "regex", "pattern": "a)"}, "pattern is not a regex that compiles "
                                           "(near character 2)"),
+    ({"match": "regex", "pattern": "(" * 2000 + ")" * 2000},
+     "pattern is a regex nested too deeply"),
 ])
 def test_whole_messages(change, message):
     with pytest.raises(ValueError) as raised:
