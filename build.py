@@ -645,7 +645,7 @@ def verb_bench(args: List[str]) -> int:
 # SPL engine the analytics' tests run on); `spl.statistics:Streamstats,parse_streamstats`
 # mutates only the functions and classes of that module whose name contains one of the
 # comma-separated texts after the colon (case matters).
-MUTATE_DEFAULT = ("aws", "azure", "gcp", "vault", "rules")
+MUTATE_DEFAULT = ("aws", "azure", "gcp", "vault", "rules", "regex_safety", "conf_file")
 # mutmut's exit codes of a caught mutant: a failing test (1, 3) or a hang past the time
 # limit (36, SIGXCPU as 24, -24, 152, and 255), as mutmut's own score counts them.
 MUTANT_CAUGHT = {1, 3, 36, 24, -24, 152, 255}
@@ -655,7 +655,9 @@ MUTATE_PACKAGES = {"": "bin/cloud_secrets", "spl.": "devkit/spl"}
 # engine's. The hypothesis property tests reach every normalizer and take minutes per
 # mutant, and test_logs.py inspects logging handlers that in-process runs replace.
 MUTATE_TESTS = ("tests/unit/test_engine.py",)
-MUTATE_EXTRA_TESTS = {"rules": ("tests/unit/test_regex_safety.py",)}
+MUTATE_EXTRA_TESTS = {"rules": ("tests/unit/test_regex_safety.py",),
+                      "regex_safety": ("tests/unit/test_rules.py",),
+                      "conf_file": ("tests/unit/test_rules.py",)}
 # The SPL engine's modules: the tests in tests/spl/ that exercise each one (a few seconds
 # per run, so a module takes minutes); a module not listed gets all of tests/spl/.
 MUTATE_SPL_TESTS = {

@@ -44,7 +44,6 @@ class ConfSyntaxError(ValueError):
 def _logical_lines(text: str):
     """Yield (first physical line number, logical line), joining backslash continuations."""
     pending = None
-    start = 0
     for number, line in enumerate(text.split("\n"), start=1):
         if line.endswith("\r"):
             line = line[:-1]
@@ -56,7 +55,7 @@ def _logical_lines(text: str):
         yield start, pending + line
         pending = None
     if pending:  # the file ended on a continuation: what was continued still counts
-        yield start, pending.rstrip("\n")
+        yield start, pending
 
 
 def parse(text: str) -> Stanzas:

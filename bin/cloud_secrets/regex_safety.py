@@ -8,8 +8,8 @@ the shapes that make one value slow, each with a message that says why and what 
 instead (the message never quotes the pattern):
 
 - backreferences and conditionals (`\\1`, `(?P=name)`, `(?(1)a|b)`);
-- atomic groups and possessive repeats (`(?>...)`, `a++`), which Python 3.9 and 3.10,
-  still shipped with Splunk, do not compile: a rule must mean the same on every version;
+- atomic groups and possessive repeats (`(?>...)`, `a++`), which need Python 3.11 while
+  Splunk still runs the command on 3.9: a rule must mean the same on every version;
 - a repeated part (a repeat whose maximum is above 1, bounded or not) that itself holds a
   repetition or an optional part, or can match empty text: `(a+)+`, `(a{1,8}b)*`,
   `(?:[a-z0-9]+[-_]?){1,8}`, `(ab?)+`, `(a?){25}`;
@@ -35,9 +35,11 @@ the value" and are removed first, once each (`simplify`), so `.*admin.*` is acce
 `admin`; a second `.*` is checked as the repetition it is. Values are also capped (see
 rules.MAX_REGEX_INPUT). A wildcard rule never backtracks: prefer it where it will do.
 
-Characters are tracked as sets of ASCII codes plus OTHER, which stands for every
-character above ASCII; sets are over-approximated where a node could match more, and
-the ASCII part of \\d, \\w, \\s and their negations is taken from Python's own `re`.
+Characters are tracked as sets of ASCII codes plus four codes for the characters above
+ASCII (OTHER_DIGIT, OTHER_LETTER for other word characters, OTHER_SPACE, OTHER_ELSE), so
+that \\w+\\s+ is not taken for two runs over the same characters; sets are
+over-approximated where a node could match more, and which ASCII characters and which
+of the four kinds \\d, \\w, \\s and their negations hold is asked of Python's own `re`.
 
 The parser is the standard library's own (`re._parser`, formerly `sre_parse`), whose
 node names have been stable across Python 3.9 to 3.13; nodes are compared by name.
@@ -55,22 +57,43 @@ try:  # Python 3.11 and later
 except ImportError:  # Python 3.9 and 3.10
     import sre_parse  # type: ignore[no-redef]
 
-OTHER = -1  # stands for every character above ASCII
-ALL: FrozenSet[int] = frozenset(range(128)) | {OTHER}
+# Characters above ASCII, by kind: \\d digits, other \\w characters, \\s spaces, the rest.
+OTHER_DIGIT, OTHER_LETTER, OTHER_SPACE, OTHER_ELSE = -1, -2, -3, -4
+OTHERS: FrozenSet[int] = frozenset({OTHER_DIGIT, OTHER_LETTER, OTHER_SPACE, OTHER_ELSE})
+ALL: FrozenSet[int] = frozenset(range(128)) | OTHERS
 ASCII_LETTERS = string.ascii_letters
 
 
-def _category(regex: str) -> FrozenSet[int]:
-    """The ASCII characters a category escape matches, plus OTHER (each holds some)."""
-    compiled = re.compile(regex)
-    return frozenset(code for code in range(128) if compiled.match(chr(code))) | {OTHER}
-
-
 _CATEGORIES = {
-    "CATEGORY_DIGIT": _category(r"\d"), "CATEGORY_NOT_DIGIT": _category(r"\D"),
-    "CATEGORY_WORD": _category(r"\w"), "CATEGORY_NOT_WORD": _category(r"\W"),
-    "CATEGORY_SPACE": _category(r"\s"), "CATEGORY_NOT_SPACE": _category(r"\S"),
+    "CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W", "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S",
 }
+
+
+# A character of each kind above ASCII, to ask `re` which kinds a category holds.
+_SAMPLES = {OTHER_DIGIT: "\u0663", OTHER_LETTER: "\u00e9", OTHER_SPACE: "\u00a0",
+            OTHER_ELSE: "\u00a7"}
+
+
+def _kind(char: str) -> int:
+    """The kind of one character above ASCII."""
+    if re.match(r"\d", char):
+        return OTHER_DIGIT
+    if re.match(r"\w", char):
+        return OTHER_LETTER
+    return OTHER_SPACE if re.match(r"\s", char) else OTHER_ELSE
+
+
+def _category(name: str) -> FrozenSet[int]:
+    """The ASCII characters and the kinds above ASCII that a category escape (\\d, \\W,
+    ...) matches; ALL for a category not listed. Asked of Python's own `re` each time:
+    rules are checked once, when they are loaded or saved."""
+    escape = _CATEGORIES.get(name)
+    if escape is None:
+        return ALL
+    compiled = re.compile(escape)
+    return frozenset([code for code in range(128) if compiled.match(chr(code))]
+                     + [kind for kind, sample in _SAMPLES.items() if compiled.match(sample)])
 _ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT")
 _NO_BACKTRACKING = ("ATOMIC_GROUP", "POSSESSIVE_REPEAT")
@@ -95,8 +118,8 @@ LOOKAROUND = ("a repetition inside a lookahead or lookbehind runs again at every
 CASE_FOLD = ("the regex holds a non-ASCII character that matches an ASCII letter when case "
              "is ignored (such as the Kelvin sign, which matches k); write the ASCII letter")
 BACKREFERENCE = "backreferences and conditionals are not supported"
-NOT_PORTABLE = ("atomic groups and possessive repeats do not compile on Python 3.9 and "
-                "3.10, which Splunk still runs; rewrite without them")
+NOT_PORTABLE = ("atomic groups and possessive repeats need Python 3.11, and Splunk still "
+                "runs the command on Python 3.9; rewrite without them")
 
 
 class UnsafeRegex(ValueError):
@@ -153,14 +176,15 @@ class _Checker:
 
     def literal(self, code: int) -> FrozenSet[int]:
         if code > 127:
-            return frozenset({OTHER})
+            return frozenset({_kind(chr(code))})
         char = chr(code)
         if self.ignore_case:
             return frozenset({ord(char.lower()), ord(char.upper())})
         return frozenset({code})
 
     def klass(self, items: list) -> FrozenSet[int]:
-        """A character class; a negated one holds OTHER, whatever it names."""
+        """A character class; a negated one holds every kind above ASCII, whatever it
+        names (a kind stands for many characters: naming some leaves the others)."""
         chars: set = set()
         negated = False
         for op, value in items:
@@ -174,13 +198,13 @@ class _Checker:
                 for code in range(low, min(high, 127) + 1):
                     chars |= self.literal(code)
                 if high > 127:
-                    chars.add(OTHER)
+                    chars |= OTHERS
             elif name == "CATEGORY":
-                chars |= _CATEGORIES.get(_name(value), ALL)
+                chars |= _category(_name(value))
             else:
                 return ALL
         if negated:
-            return (ALL - frozenset(chars)) | {OTHER}
+            return (ALL - frozenset(chars)) | OTHERS
         return frozenset(chars)
 
     def chars(self, node: tuple) -> FrozenSet[int]:
@@ -190,7 +214,7 @@ class _Checker:
         if name == "LITERAL":
             return self.literal(value)
         if name == "NOT_LITERAL":
-            return (ALL - self.literal(value)) | {OTHER}
+            return (ALL - self.literal(value)) | OTHERS
         if name == "IN":
             return self.klass(value)
         if name in _REPEATS:
@@ -297,9 +321,11 @@ class _Checker:
             raise UnsafeRegex(SCAN)
         self.walk(body, run.copy(), repeated or many, lookaround, False)
         if variable:
+            if low > 0:  # its first character, which no earlier run can consume, ends them
+                run.pending = frozenset()
+                if run.prefix is not None:
+                    run.prefix.append(consumed)
             run.pending |= consumed
-            if low > 0 and run.prefix is not None:
-                run.prefix.append(consumed)
         elif low > 0:
             run.mandatory(consumed)
 

@@ -74,8 +74,8 @@ def test_a_continuation_at_the_end_of_the_file_keeps_what_it_continued():
 
 
 def test_byte_order_mark_and_crlf():
-    text = "\ufeff[s]\r\na = 1\r\nb = two words\r\n"
-    assert conf_file.parse(text) == {"s": {"a": "1", "b": "two words"}}
+    text = "\ufeff[s]\r\na = 1\r\nb = two words\r\nsearch = x \\\r\n| y\r\n"
+    assert conf_file.parse(text) == {"s": {"a": "1", "b": "two words", "search": "x \n| y"}}
 
 
 def test_empty_values_and_equals_signs_in_values():
@@ -105,6 +105,18 @@ def test_lines_that_are_not_conf_syntax_name_their_number_and_never_their_text(
     assert str(raised.value).startswith(f"line {line}: ")
     for fragment in ("some words", "two words", "platform,", "AWS"):
         assert fragment not in str(raised.value)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[]\n", "line 1: a stanza header without a name"),
+    ("[s]\nwords\n", "line 2: neither a stanza header, a key = value line nor a comment"),
+    ("[s]\na b = 1\n", "line 2: a key must be one word before the ="),
+    ("\n\n[s\n", "line 3: a stanza header without its closing ]"),
+])
+def test_whole_syntax_messages(text, message):
+    with pytest.raises(ConfSyntaxError) as raised:
+        conf_file.parse(text)
+    assert str(raised.value) == message
 
 
 def test_overlay_is_stanza_by_stanza_and_key_by_key():

@@ -3,16 +3,15 @@
 Oracle: the shapes the contract names (adversaries.md, "regex cost": nested repeats,
 bounded or not; runs of adjacent repeats over overlapping character sets; non-ASCII
 literals that case-fold to ASCII letters), the bounded-nesting hole of issue 16
-(`^(?:[a-z0-9]+[-_]?){1,8}-svc$`), and, for every refusal, Python's own behaviour: the
-timed test in test_regex_cost.py shows each accepted shape staying fast, and
-test_refused_shapes_are_really_slow shows the refused ones are not refused for nothing.
+(`^(?:[a-z0-9]+[-_]?){1,8}-svc$`, which stalled 1.0 for over a minute on a 64-character
+session name). The timed test in test_regex_cost.py shows each accepted shape staying
+fast on adversarial values.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import time
 
 import pytest
 
@@ -40,6 +39,10 @@ ACCEPTED = [
     r"(?<![^\W_])(?:serviceaccounts?|svcs?|automations?)(?![^\W_])",
     "^ß-admin",  # a non-ASCII letter that folds to no ASCII letter
     r"^[^/]+/[^/]+$",
+    r"^\w+\s+\w+$",  # word characters and spaces never overlap, above ASCII neither
+    r"^\S+\s+\S+$",
+    "^\u00e9+\\d+x",  # a non-ASCII letter is no digit
+    r"^a+b+a+$",  # b+ must consume a b, which the a runs cannot: the runs are apart
 ]
 
 REFUSED = [
@@ -68,6 +71,10 @@ REFUSED = [
     ("^" + "a?" * 20 + "a" * 20, "two repetitions or optional parts can consume the same"),
     (r"^(?:x\d+)\d+y", "two repetitions or optional parts can consume the same characters"),
     (r"^(?:\d+|x)\d+y", "two repetitions or optional parts can consume the same characters"),
+    (r"^[a-z]+\w*$", "two repetitions or optional parts can consume the same characters"),
+    ("^\u00e9+\\w+x", "two repetitions or optional parts can consume the same characters"),
+    (r"^a+b*a+$", "two repetitions or optional parts can consume the same characters"),
+    (r"^\w+\s*\w+$", "two repetitions or optional parts can consume the same characters"),
     # the search's restart at every position
     (".*.*=", "re-read the value from every position"),
     (r"\d+x", "re-read the value from every position"),
@@ -88,8 +95,8 @@ REFUSED = [
     (r"(a)?(?(1)b|c)", "backreferences and conditionals"),
 ]
 if sys.version_info >= (3, 11):
-    REFUSED += [(r"^(?>a+)b", "do not compile on Python 3.9 and 3.10"),
-                (r"^a++b", "do not compile on Python 3.9 and 3.10")]
+    REFUSED += [(r"^(?>a+)b", "need Python 3.11"),
+                (r"^a++b", "need Python 3.11")]
 
 
 @pytest.mark.parametrize("pattern", ACCEPTED)
@@ -160,23 +167,3 @@ def test_invalid_patterns_raise_re_error():
         regex_safety.check("adm(in")
     with pytest.raises(re.error):  # parsed, but refused by the compiler
         regex_safety.check(r"(?<=a|bc)x")  # look-behind requires fixed width
-
-
-def _cost(pattern: str, value: str) -> float:
-    compiled = re.compile(pattern, re.IGNORECASE)
-    started = time.perf_counter()
-    compiled.search(value, 0, 1024)
-    return time.perf_counter() - started
-
-
-@pytest.mark.parametrize(("pattern", "value"), [
-    (r"^(?:[a-z0-9]+[-_]?){1,8}-svc$", "a" * 24),
-    (r"\w*\d*x", "1" * 1024),
-    (".*.*=", "a" * 1024),
-    (r"\d+x", "1" * 1024),
-])
-def test_refused_shapes_are_really_slow(pattern, value):
-    """The refusals are not theoretical: each of these shapes, were it accepted, costs
-    more than 2 ms on one caller value (each is 10x to 10,000x that on an idle machine:
-    exponential, cubic, quadratic), where the accepted shapes cost microseconds."""
-    assert max(_cost(pattern, value) for _ in range(2)) > 0.002

@@ -105,7 +105,9 @@ REFUSED = [
     ({"match": "regex", "pattern": "adm(in"}, "pattern is not a regex that compiles "
                                              "(near character 4)"),  # the ( left open
     ({"match": "regex", "pattern": "(a+)+$"}, "pattern is refused: a repeated part holds"),
-    ({"match": "regex", "pattern": "(" * 2000 + ")" * 2000}, "pattern is"),
+    ({"match": "regex", "pattern": "(" * 2000 + ")" * 2000},
+     "pattern is a regex nested too deeply"),
+    ({"match": "regex", "pattern": "(?<=a|bc)x"}, "pattern is not a regex that compiles"),
     ({"order": "first"}, "order is not a whole number"),
     ({"order": "1.5"}, "order is not a whole number"),
     ({"order": "\u0661\u0662"}, "order is not a whole number"),  # Arabic-Indic digits
@@ -126,6 +128,23 @@ def test_validate_rule_refuses_in_words_without_quoting_values(change, words):
     for key in ("platform", "principal_type", "pattern", "order", "disabled"):
         value = change.get(key, "").strip()
         assert len(value) < 3 or value not in message  # no value is ever quoted
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"disabled": "maybe"}, "disabled is not a boolean (expected true or false)"),
+    ({"order": "x"}, "order is not a whole number (such as 100, or -5)"),
+    ({"pattern": ""}, "pattern is empty"),
+    ({"match": "regex", "pattern": "(?<=a|bc)x"},  # the compiler, not the parser, refuses
+     "pattern is not a regex that compiles"),
+    ({"match": "regex", "pattern": "a)"}, "pattern is not a regex that compiles "
+                                          "(near character 2)"),
+    ({"match": "regex", "pattern": "(" * 2000 + ")" * 2000},
+     "pattern is a regex nested too deeply"),
+])
+def test_whole_messages(change, message):
+    with pytest.raises(ValueError) as raised:
+        rules.validate_rule({**GOOD, **change})
+    assert str(raised.value) == message
 
 
 @pytest.mark.parametrize("field", ["principal", "principal_role"])
@@ -286,10 +305,29 @@ def test_unreadable_shipped_rules_stop(tmp_path, setup, words):
         rules.load(folder)
 
 
-def test_stanza_names_are_shown_printable_and_short(tmp_path):
-    local = stanza("bad\x07" + "n" * 200, **{**GOOD, "platform": "x"})
+@pytest.mark.parametrize(("name", "shown"), [
+    ("bad\x07name", "bad?name"),
+    ("n" * 100, "n" * 100),  # up to 100 characters, in full
+    ("m" * 101, "m" * 97 + "..."),  # longer: 97 and an ellipsis, 100 in all
+])
+def test_stanza_names_are_shown_printable_and_short(tmp_path, name, shown):
+    local = stanza(name, **{**GOOD, "platform": "x"})
     (warning,) = rules.load(app(tmp_path, "", local)).warnings
-    assert "\x07" not in warning and "bad?" in warning and "..." in warning
+    assert warning.startswith(f"{CONF} [{shown}]: platform is not a known value")
+
+
+def test_a_layer_that_cannot_be_read_for_a_reason_without_words_names_the_error(
+        tmp_path, monkeypatch):
+    from cloud_secrets import conf_file
+
+    def unreadable(path):
+        if path.parent.name == "local":
+            raise PermissionError()  # an OSError without strerror
+        return {}
+
+    monkeypatch.setattr(conf_file, "read", unreadable)
+    (warning,) = rules.load(app(tmp_path)).warnings
+    assert warning.startswith(f"local/{CONF} cannot be read (PermissionError);")
 
 
 def test_no_rule_is_read_from_lookups(tmp_path):
