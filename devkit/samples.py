@@ -14,6 +14,13 @@ AWS (CloudTrail file, as S3 receives it):
   repository, is used from 185.220.101.47: ListSecrets, 24 GetSecretValue in six minutes
   (3 denied), a BatchGetSecretValue of 6 more, then Parameter Store reads.
   Expected: Unusual Volume and Enumeration alerts for reporting-export.
+- over the ceiling: from 10:00, someone holding OrganizationAccountAccessRole (the
+  administrator role AWS Organizations creates in member accounts: High-Privilege) exports
+  105 secrets one by one, one every 33 seconds, from 91.214.124.10: never 20 within 10
+  minutes, and an administrator, but over the 100 distinct secrets an hour that no account
+  type and no baseline raises.
+  Expected: an Unusual Volume alert for OrganizationAccountAccessRole whose reason names
+  the ceiling (no Enumeration alert).
 GCP (Cloud Audit Log lines):
 - normal: the payments service account reads 4 secrets every 10 minutes; a developer
   lists the secrets and reads one.
@@ -65,6 +72,7 @@ ATTACKER_AZURE = "45.155.205.233"
 EXPECTED_ALERTS = {
     ("unusual_volume", "arn:aws:iam::111122223333:user/reporting-export"),
     ("enumeration", "arn:aws:iam::111122223333:user/reporting-export"),
+    ("unusual_volume", "arn:aws:iam::111122223333:role/OrganizationAccountAccessRole"),
     ("enumeration", "ci-runner@shop-build.iam.gserviceaccount.com"),
     ("unusual_volume", "7d5c4b3a-2f1e-4d0c-9b8a-6f5e4d3c2b1a"),
     ("enumeration", "7d5c4b3a-2f1e-4d0c-9b8a-6f5e4d3c2b1a"),
@@ -75,6 +83,7 @@ EXPECTED_ALERTS = {
 }
 QUIET_HISTORY_DAYS = 8  # the quiet role's reads start this many days before the story day
 HARVESTER_IP = "198.51.100.77"
+EXPORTER_IP = "91.214.124.10"
 
 
 def aws() -> List[dict]:
@@ -124,9 +133,20 @@ def aws() -> List[dict]:
     records.append(s.aws_call(attack + 8 * MINUTE, leaked, "GetParametersByPath",
                               {"path": "/orders/prod/", "withDecryption": True,
                                "recursive": True}, source="ssm.amazonaws.com", **options))
+    records.extend(administrator_over_the_ceiling())
     records.extend(quiet_role_first_read())
     records.extend(harvest_over_two_clouds_aws())
     return sorted(records, key=lambda r: r["eventTime"])
+
+
+def administrator_over_the_ceiling() -> List[dict]:
+    """105 secrets in an hour at a steady pace, by a High-Privilege role."""
+    exporter = s.aws_role("OrganizationAccountAccessRole", "export-7781")
+    options = {"ip": EXPORTER_IP, "agent": "aws-cli/2.17.0 Python/3.12.4 Linux/6.8.0"}
+    stores = ["billing", "web", "ci", "payments", "hr", "partners", "orders"]
+    return [s.aws_get_secret(START + HOUR + i * 33, exporter,
+                             f"{stores[i % 7]}/export-{i:03d}", **options)
+            for i in range(105)]
 
 
 def quiet_role_first_read() -> List[dict]:

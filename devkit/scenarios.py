@@ -301,6 +301,23 @@ def reads(actor: Actor, count: int, start: float, every: float, prefix: str = "s
     return [r for i in range(count) for r in actor.read(start + i * every, f"{prefix}-{i:02d}")]
 
 
+def steady_reads(actor: Actor, count: int, start: float, span: float,
+                 prefix: str = "secret") -> list:
+    """`count` reads of distinct secrets spread evenly over `span` seconds from `start`
+    (whole seconds apart): 100 over an hour is one every 36 seconds, at most 17 in any
+    10 minutes, below the enumeration rule's burst of 20."""
+    return reads(actor, count, start, max(1, int(span // count)), prefix)
+
+
+def daily_reads(actor: Actor, first: float, days: int, per_day: int,
+                skip: Sequence[int] = (), prefix: str = "daily") -> list:
+    """A routine: on each of `days` days from `first` (the same time every day), the
+    actor reads the same `per_day` secrets a minute apart; days whose index is in `skip`
+    are left out (for a scenario to put its own day there)."""
+    return [r for day in range(days) if day not in skip
+            for r in reads(actor, per_day, first + day * DAY, 60, prefix)]
+
+
 # -- Actors by name: whose reads name each secret exactly as given ------------------------
 
 

@@ -13,7 +13,10 @@ Follows the Search Reference's "Statistical and charting functions":
   that have X (all its values); on equal times the first result seen wins (our choice);
   `latest_time`/`earliest_time` that `_time`;
 - `first(X)`/`last(X)`: X of the first/last result (in the order received) that has it;
-- `mode(X)` the most frequent value (the first seen on a tie).
+- `mode(X)` the most frequent value (the first seen on a tie);
+- `median(X)` the middle-most of the values that are numbers, in numeric order; with an
+  even number of them, the average of the two middle-most ("Aggregate functions",
+  median); null when none.
 Results are floats for numbers, strings, or lists for multivalue results.
 """
 
@@ -71,6 +74,16 @@ def _range(events, field):
     return max(numbers) - min(numbers) if numbers else None
 
 
+def _median(events, field):
+    numbers = sorted(_numbers(events, field))
+    if not numbers:
+        return None
+    middle = len(numbers) // 2
+    if len(numbers) % 2:
+        return numbers[middle]
+    return (numbers[middle - 1] + numbers[middle]) / 2
+
+
 def _extreme(pick, events, field):
     values = _all_values(events, field)
     if not values:
@@ -125,7 +138,7 @@ def _first(last: bool, events, field):
 # The variants are partial applications, not closures built at import, so that each call
 # runs the module-level function (and `build.py mutate` can swap in its mutants).
 FUNCTIONS: Dict[str, Callable[[Sequence[dict], Optional[str]], Value]] = {
-    "count": _count, "dc": _dc, "sum": _sum, "avg": _avg,
+    "count": _count, "dc": _dc, "sum": _sum, "avg": _avg, "median": _median,
     "range": _range, "max": partial(_extreme, max), "min": partial(_extreme, min),
     "values": _values, "list": _list, "mode": _mode, "latest": partial(_timed, True, False),
     "earliest": partial(_timed, False, False), "latest_time": partial(_timed, True, True),

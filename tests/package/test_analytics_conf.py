@@ -21,7 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 RULES = ("Cloud Secrets - Unusual Volume of Secret Reads - Rule",
          "Cloud Secrets - Secret Store Enumeration - Rule")
 BASELINE = "Cloud Secrets - Baseline - Build"
-SEARCHES = (*RULES, BASELINE)
+LATE_EVENTS = "Cloud Secrets - Baseline - Late Events"
+SEARCHES = (*RULES, BASELINE, LATE_EVENTS)
+# Names and defaults that the configuration page and the Data Check code against
+# (issue 16): macro -> default.
+FIXED_THRESHOLDS = {"cloud_secrets_volume_ceiling": "100", "cloud_secrets_baseline_max_lag": "30",
+                    "cloud_secrets_baseline_min_days": "3"}
 SPL_COMMANDS = {"search", "stats", "eval", "lookup", "where", "table", "sort", "streamstats",
                 "bin", "dedup", "inputlookup", "outputlookup", "fields", "timechart", "head",
                 "eventstats", "rename"}
@@ -54,7 +59,9 @@ def filter_macro(stanza: str) -> str:
 
 
 def macros_used(spl: str):
-    return set(re.findall(r"`([A-Za-z0-9_]+)(?:\([^`]*\))?`", spl))
+    """The macros.conf stanzas a search calls: `name` or, with arguments, `name(<count>)`."""
+    calls = re.findall(r"`([A-Za-z0-9_]+)(?:\(([^`]*)\))?`", spl)
+    return {f"{name}({len(args.split(','))})" if args else name for name, args in calls}
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "default").glob("*.conf")))
@@ -64,8 +71,13 @@ def test_every_conf_file_parses(conf, name):
 
 def test_default_meta_parses_and_exports(conf):
     meta = conf(ROOT / "app" / "metadata" / "default.meta")
-    for kind in ("commands", "lookups", "macros", "savedsearches", "views"):
+    # What Enterprise Security's drilldowns and other apps run: the command, its help, the
+    # macros the drilldowns start with, the searches and the dashboards.
+    for kind in ("commands", "searchbnf", "macros", "savedsearches", "views"):
         assert meta[kind]["export"] == "system"
+    # The state stays in the app (adversaries.md, "who may read the state").
+    for kind in ("lookups", "transforms", "collections", "cloud_secrets_account_rules"):
+        assert meta[kind]["export"] == "none"
     assert meta["savedsearches/default"]["export"] == "none"
 
 
@@ -225,3 +237,33 @@ def test_command_and_search_help(confs):
     help_ = confs["searchbnf"]["cloudsecrets-command"]
     assert help_["syntax"].split()[0] == "cloudsecrets" and help_["usage"] == "public"
     assert "cloudsecrets" in help_["example1"] and help_["description"]
+
+
+def test_the_thresholds_others_code_against_keep_their_names_and_defaults(confs):
+    for macro, default in FIXED_THRESHOLDS.items():
+        assert confs["macros"][macro]["definition"] == default, macro
+        assert confs["macros"][macro]["description"], macro
+    # The lag budget is the volume rule's: it runs that many minutes past the hour over the
+    # last full hour (README, "Late data and skipped runs": change both together).
+    volume = confs["savedsearches"][RULES[0]]
+    assert volume["cron_schedule"].split()[0] == FIXED_THRESHOLDS["cloud_secrets_baseline_max_lag"]
+    assert (volume["dispatch.earliest_time"], volume["dispatch.latest_time"]) == ("-1h@h", "@h")
+
+
+def test_late_events_have_the_collection_and_lookup_the_data_check_totals(confs):
+    lookup = confs["transforms"]["cloud_secrets_baseline_late"]
+    assert (lookup["external_type"], lookup["collection"]) == ("kvstore",
+                                                                 "cloud_secrets_baseline_late")
+    fields = [f.strip() for f in lookup["fields_list"].split(",")]
+    assert fields[:4] == ["principal", "platform", "day", "late_events"]
+    assert "cloud_secrets_baseline_late" in confs["collections"]
+    # Learned and late are the same events split by one macro, in the same window.
+    build, late = (confs["savedsearches"][s] for s in (BASELINE, LATE_EVENTS))
+    for search, kept in ((build, "learnable=1"), (late, "learnable=0")):
+        pipeline = segments(search["search"])
+        split = pipeline.index("`cloud_secrets_baseline_learnable`")
+        assert pipeline[split + 1] == f"where {kept}"
+        assert pipeline[split - 1] == "`cloud_secrets_baseline_build_filter`"
+    for key in ("cron_schedule", "dispatch.earliest_time", "dispatch.latest_time"):
+        assert build[key] == late[key], key
+

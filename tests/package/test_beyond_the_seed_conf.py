@@ -175,7 +175,9 @@ def test_the_identity_rule_has_one_home(confs):
     rule = confs["savedsearches"][CROSS_CLOUD]["search"]
     assert "`cloud_secrets_identity`" in pipeline(rule)
     definition = confs["macros"]["cloud_secrets_identity"]["definition"]
-    assert definition.startswith("lookup cloud_secrets_identities principal platform OUTPUT")
+    # local=true: the collection is not on the indexers (replicate = false).
+    assert definition.startswith(
+        "lookup local=true cloud_secrets_identities principal platform OUTPUT")
     assert 'principal_type="user"' in definition and "lower(" in definition
     for text in (rule, (ROOT / "default/data/ui/views/cloud_secrets_overview.xml").read_text()):
         assert "cloud_secrets_identities" not in text.replace("`cloud_secrets_identity`", "")

@@ -373,7 +373,9 @@ def test_notables_offer_the_principals_activity_and_risk_events(searches, stanza
     assert isinstance(drilldowns, list) and len(drilldowns) >= 2
     for drilldown in drilldowns:
         assert {"name", "search", "earliest_offset", "latest_offset"} <= set(drilldown)
-        assert "$principal$" in drilldown["search"]
+        # The principal reaches the search as the literal the rule escaped (see
+        # tests/package/test_adversaries_conf.py and tests/replay/test_adversaries.py).
+        assert "$drilldown_principal$" in drilldown["search"]
     activity, risk = drilldowns[0]["search"], drilldowns[1]["search"]
     assert activity.startswith("`cloud_secrets_sources` | cloudsecrets")
     assert "datamodel Risk" in risk and "risk_object" in risk

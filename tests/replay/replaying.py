@@ -17,21 +17,29 @@ from devkit import replay, scenarios
 VOLUME = "Cloud Secrets - Unusual Volume of Secret Reads - Rule"
 ENUMERATION = "Cloud Secrets - Secret Store Enumeration - Rule"
 BASELINE = "Cloud Secrets - Baseline - Build"
+LATE_EVENTS = "Cloud Secrets - Baseline - Late Events"
 RULES = (VOLUME, ENUMERATION)
-# The per-principal baseline's columns, as the baseline search writes them.
-BASELINE_COLUMNS = ("principal", "platform", "days_seen", "active_hours", "avg_reads_per_hour",
-                    "max_reads_per_hour", "avg_distinct_per_hour", "max_distinct_per_hour",
-                    "first_seen", "last_seen")
+# The per-principal baseline's columns, as README's "--baseline FILE" seed format lists
+# them (the baseline search writes the same).
+BASELINE_COLUMNS = ("principal", "platform", "learned_days", "active_hours",
+                    "avg_reads_per_hour", "max_reads_per_hour", "avg_distinct_per_hour",
+                    "max_distinct_per_hour", "median_daily_max_distinct", "first_seen",
+                    "last_seen")
 
 
-def baseline_csv(path: Path, rows: Iterable[Tuple[str, str, int]]) -> Path:
-    """A baseline seed: (principal, platform, busiest hour's distinct secrets) per row."""
+def baseline_csv(path: Path, rows: Iterable[Tuple]) -> Path:
+    """A baseline seed, one row per (principal, platform, typical[, learned days[, busiest]]):
+    `typical` is the median of the daily busiest hours (distinct secrets), `busiest` the
+    busiest hour on record (twice the typical one unless given); 30 learned days unless
+    given."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(BASELINE_COLUMNS)
-        for principal, platform, busiest in rows:
-            writer.writerow([principal, platform, 30, 600, 20, 30, busiest - 2, busiest,
-                             1777593600, 1780272000])
+        for principal, platform, typical, *more in rows:
+            days = more[0] if more else 30
+            busiest = more[1] if len(more) > 1 else 2 * typical
+            writer.writerow([principal, platform, days, 20 * days, 20, busiest,
+                             typical - 2, busiest, typical, 1777593600, 1780272000])
     return path
 
 
@@ -51,3 +59,17 @@ def fired(outcome: replay.ReplayOutcome) -> set:
 
 def number(value: object) -> float:
     return float(str(value))
+
+
+def write_local(app_dir: Path, conf: str, text: str) -> None:
+    """Append a stanza to the app copy's local/<conf>.conf, as an admin would."""
+    with (app_dir / "local" / f"{conf}.conf").open("a") as handle:
+        handle.write(text)
+
+
+def trust_one_learned_day(app_dir: Path) -> None:
+    """local/macros.conf: a baseline sets the threshold from its first learned day (the
+    shipped cloud_secrets_baseline_min_days is 3), for scenarios about how the baseline
+    is kept rather than how much of it a threshold needs."""
+    write_local(app_dir, "macros", "[cloud_secrets_baseline_min_days]\ndefinition = 1\n")
+

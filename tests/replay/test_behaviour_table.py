@@ -12,25 +12,41 @@ import pytest
 from replaying import RULES, baseline_csv, fired, number, replay_records
 
 from devkit import scenarios
-from devkit.scenarios import ACTORS, PLATFORMS, START, reads
+from devkit.scenarios import ACTORS, PLATFORMS, START, reads, steady_reads
 
 MINUTE, HOUR = 60, 3600
 
 SCENARIOS = [
-    # (case, account type, records of the actor, baseline busiest hour or None,
-    #  Unusual Volume alerts?, Enumeration alerts?)
+    # (case, account type, records of the actor, baseline or None, Unusual Volume alerts?,
+    #  Enumeration alerts?); a baseline is (median of the daily busiest hours[, learned
+    #  days (30)[, busiest hour on record (twice the median)]]), as the baseline search
+    #  writes it (README, the --baseline seed format).
     ("no baseline, 20 distinct secrets in 10 minutes", "Standard-User",
      lambda a: reads(a, 20, START, 25), None, True, True),
     ("service account, no baseline, 20 distinct in 10 minutes", "Service-Account",
      lambda a: reads(a, 20, START, 25), None, True, True),
     ("no baseline, 20 distinct spread over the hour", "Standard-User",
      lambda a: reads(a, 20, START, 3 * MINUTE), None, True, False),
-    ("baseline shows it reads that much every hour", "Service-Account",
-     lambda a: reads(a, 20, START, 3 * MINUTE), 22, False, False),
+    ("baseline shows it reads that much on a typical day", "Service-Account",
+     lambda a: reads(a, 20, START, 3 * MINUTE), (22,), False, False),
     ("baseline shows a little, reads far more", "Service-Account",
-     lambda a: reads(a, 25, START, 2 * MINUTE), 3, True, False),
+     lambda a: reads(a, 25, START, 2 * MINUTE), (3,), True, False),
+    ("a typical day of 22 learned on only 2 days is not yet a baseline", "Service-Account",
+     lambda a: reads(a, 20, START, 3 * MINUTE), (22, 2), True, False),
+    ("a typical day of 8, one busiest hour of 400 on record, reads 25", "Service-Account",
+     lambda a: reads(a, 25, START, 2 * MINUTE), (8, 30, 400), True, False),
+    ("only busy day forged or back-dated, reads 100 spread over the hour", "Standard-User",
+     lambda a: steady_reads(a, 100, START, HOUR), (8, 11, 400), True, False),
+    ("a baseline above the ceiling, reads 100 spread over the hour", "Service-Account",
+     lambda a: steady_reads(a, 100, START, HOUR), (60,), True, False),
+    ("a baseline above the ceiling, reads 99 spread over the hour", "Service-Account",
+     lambda a: steady_reads(a, 99, START, HOUR), (60,), False, False),
     ("high-privilege reads 30 spread over the hour", "High-Privilege",
      lambda a: reads(a, 30, START, 2 * MINUTE), None, False, False),
+    ("high-privilege reads 100 spread over the hour: the ceiling", "High-Privilege",
+     lambda a: steady_reads(a, 100, START, HOUR), None, True, False),
+    ("high-privilege reads 99 spread over the hour", "High-Privilege",
+     lambda a: steady_reads(a, 99, START, HOUR), None, False, False),
     ("high-privilege reads 30 in 10 minutes", "High-Privilege",
      lambda a: reads(a, 30, START, 15), None, False, True),
     ("lists, then reads 10 distinct in 10 minutes", "Standard-User",
@@ -61,15 +77,15 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-@pytest.mark.parametrize(("account_type", "build", "busiest", "volume", "enumeration"),
+@pytest.mark.parametrize(("account_type", "build", "baseline", "volume", "enumeration"),
                          [s[1:] for s in SCENARIOS], ids=[s[0] for s in SCENARIOS])
 def test_behaviour_table(tmp_path, logs_dir, packaged_app, platform, account_type, build,
-                         busiest, volume, enumeration):
+                         baseline, volume, enumeration):
     actor = ACTORS[(platform, account_type)]
     seeds = {}
-    if busiest is not None:
+    if baseline is not None:
         seeds["cloud_secrets_baseline"] = baseline_csv(
-            tmp_path / "baseline.csv", [(actor.principal, platform, busiest)])
+            tmp_path / "baseline.csv", [(actor.principal, platform, *baseline)])
     outcome = replay_records(logs_dir, packaged_app, platform, build(actor), lookups=seeds)
     expected = ({("unusual_volume", actor.principal)} if volume else set()) | (
         {("enumeration", actor.principal)} if enumeration else set())

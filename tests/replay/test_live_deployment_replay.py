@@ -12,7 +12,16 @@ import csv
 from datetime import datetime, timezone
 
 import pytest
-from replaying import BASELINE, ENUMERATION, RULES, VOLUME, baseline_csv, fired, number
+from replaying import (
+    BASELINE,
+    ENUMERATION,
+    RULES,
+    VOLUME,
+    baseline_csv,
+    fired,
+    number,
+    trust_one_learned_day,
+)
 
 from devkit import replay, scenarios
 from devkit.scenarios import ACTORS, DAY, START, reads
@@ -89,10 +98,11 @@ def test_volume_reads_indexed_25_minutes_late_are_still_counted(logs_dir, packag
 
 
 def test_a_day_without_reads_between_two_days_of_reads_keeps_the_baseline(
-        logs_dir, packaged_app):
+        logs_dir, app_copy):
+    trust_one_learned_day(app_copy)  # the baseline counts from its first learned day
     day1 = reads(DANA, 30, START + HOUR, 30, prefix="d1")  # day 1, 10:00
     day3 = reads(DANA, 30, START + 2 * DAY + 5 * HOUR, 30, prefix="d3")  # day 3, 14:00
-    outcome = replay_platforms(logs_dir, packaged_app, {"AWS": day1 + day3},
+    outcome = replay_platforms(logs_dir, app_copy, {"AWS": day1 + day3},
                                [VOLUME, BASELINE])
     assert outcome.failures == []
     assert outcome.runs[BASELINE] >= 4  # 01:20 on days 1 to 4: day 2 learned nothing
@@ -104,7 +114,7 @@ def test_a_day_without_reads_between_two_days_of_reads_keeps_the_baseline(
     assert volume[0][1] < START + DAY
     (learned,) = outcome.lookup("cloud_secrets_baseline")
     assert learned["principal"] == DANA.principal and learned["platform"] == "AWS"
-    assert number(learned["days_seen"]) == 2 and number(learned["max_distinct_per_hour"]) == 30
+    assert number(learned["learned_days"]) == 2 and number(learned["max_distinct_per_hour"]) == 30
     assert utc(number(learned["first_seen"])) == "2026-06-02T00:00:00"
     assert utc(number(learned["last_seen"])) == "2026-06-04T00:00:00"
     history = outcome.lookup("cloud_secrets_baseline_history")
