@@ -336,6 +336,19 @@ def test_a_grant_and_reads_in_two_replays_meet_through_the_collection(tmp_path, 
     assert alert["grant_time"] == iso(T + 2) and int(alert["distinct_secrets"]) == 3
 
 
+def test_grants_of_other_stores_written_meanwhile_do_not_push_a_grant_out(tmp_path,
+                                                                          packaged_app):
+    """Each run rewrites the collection with the grants it keeps: a later grant elsewhere
+    must not drop one whose window is still open. Mallory's reads come 80 minutes after
+    her grant, in runs that see neither her grant nor the one made 40 minutes after it."""
+    outcome = story(tmp_path, packaged_app, {
+        "Azure": [*s.azure_access_policy_write(T, MALLORY_CLAIMS, "kv-payroll"),
+                  *azure_reads(T + 80 * MINUTE, "kv-payroll", THREE)],
+        "Vault": s.vault_policy_write(T + 40 * MINUTE, "oidc-ops", "rotation")})
+    (alert,) = alerts(outcome)
+    assert alert["principal"] == MALLORY_AZURE and alert["grant_time"] == iso(T + 2)
+
+
 def grant_rows(outcome) -> set:
     return {(r["principal"], r["secret_store"], int(float(r["grant_time"])))
             for r in outcome.lookup(GRANTS)}
@@ -386,14 +399,25 @@ def test_a_higher_minimum_in_local_macros_conf_lets_a_single_read_pass(tmp_path,
 # -- The attacker (adversaries.md): what they control, and what it buys them ----------------
 
 
+WINDOW_CASES = {
+    # The grant (its last record at T), and one read `minutes` after it, by ...
+    "the author of an access-policy write": ("Azure", lambda minutes: [
+        *s.azure_access_policy_write(T - 2, MALLORY_CLAIMS, "kv-payroll"),
+        *azure_reads(T + minutes * MINUTE, "kv-payroll", THREE[:1])]),
+    "a role of another account, after a resource policy": ("AWS", lambda minutes: [
+        s.aws_resource_policy(T, MALLORY_AWS, "prod/payments/db", READER_ROLE_ARN),
+        s.aws_get_secret(T + minutes * MINUTE, READER_ROLE, "prod/payments/db")]),
+}
+
+
+@pytest.mark.parametrize("case", WINDOW_CASES)
 @pytest.mark.parametrize(("minutes", "alerts_expected"), [(119, 1), (121, 0)])
-def test_reading_just_inside_or_just_after_the_window(tmp_path, packaged_app, minutes,
+def test_reading_just_inside_or_just_after_the_window(tmp_path, packaged_app, case, minutes,
                                                       alerts_expected):
     """The attacker chooses when to read: the window (120 minutes) is the bound, to the
     minute; a patient attacker who waits longer is left to the other detections (README)."""
-    outcome = story(tmp_path, packaged_app, {"Azure": [
-        *s.azure_access_policy_write(T, MALLORY_CLAIMS, "kv-payroll"),
-        *azure_reads(T + 2 + minutes * MINUTE, "kv-payroll", THREE[:1])]})
+    platform, records = WINDOW_CASES[case]
+    outcome = story(tmp_path, packaged_app, {platform: records(minutes)})
     assert len(alerts(outcome)) == alerts_expected
 
 
