@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,15 @@ def test_rows_carry_the_grant_the_reads_and_what_the_other_rules_carry(confs):
                                          "action.notable.param.")))
     tokens = set(re.findall(r"\$(\w+)\$", messages)) - {"info_min_time", "info_max_time"}
     assert tokens <= columns
+
+
+def test_the_overview_shows_changes_to_who_may_read_a_store_from_its_base_search():
+    view = ElementTree.parse(ROOT / "default/data/ui/views/cloud_secrets_overview.xml")
+    panels = [p for p in view.iter("panel")
+              if "secret_operation=permission" in (p.findtext(".//search/query") or "")]
+    (panel,) = panels
+    search = panel.find(".//search")
+    assert search.get("base") == "secret_operations"  # the transforming base search
+    post = segments(search.findtext("query"))
+    assert post[0] == "search secret_operation=permission" and command(post[1]) == "stats"
+    assert "Secret Access Granted Then Read" in panel.findtext("title")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
@@ -503,3 +504,20 @@ def test_the_drilldown_spans_the_grant_and_the_reads(tmp_path, packaged_app):
     rows = outcome.workspace.engine.run(filled, outcome.logs.events, now=T + 6 * HOUR)
     assert sorted(float(r["_time"]) for r in rows) == [
         T + 2, *(T + 100 * MINUTE + i * 30 for i in range(3))]
+
+
+def test_the_overview_panel_lists_the_change_and_its_author(tmp_path, packaged_app):
+    """The dashboard's panel (its base search and post-process, as Simple XML joins them)
+    over a story: the change to who may read kv-payroll, with its author and store."""
+    outcome = story(tmp_path, packaged_app, {"Azure": [
+        *s.azure_access_policy_write(T, MALLORY_CLAIMS, "kv-payroll"),
+        *azure_reads(T + 20 * MINUTE, "kv-payroll", THREE)]})
+    view = ElementTree.parse(packaged_app / "default/data/ui/views/cloud_secrets_overview.xml")
+    bases = {b.get("id"): b.findtext("query") for b in view.iter("search") if b.get("id")}
+    (search,) = [q for q in view.iter("search")
+                 if "secret_operation=permission" in (q.findtext("query") or "")]
+    spl = f"{bases[search.get('base')]} | {search.findtext('query')}"
+    (row,) = outcome.workspace.engine.run(spl, outcome.logs.events, now=T + 6 * HOUR)
+    assert (row["principal"], row["platform"]) == (MALLORY_AZURE, "Azure")
+    assert values(row["secret_stores"]) == ["azure:kv-payroll"]
+    assert int(float(row["changes"])) == 2  # the Activity log's Start and Success records
