@@ -291,8 +291,22 @@ def setup_page_packages() -> Path:
         "--platform", "any", "--only-binary=:all:"])
 
 
+def check_page_version(version: str) -> None:
+    """Fail when ucc/globalConfig.json's meta.version is not app.conf's version.
+
+    ucc-gen is given app.conf's version (--ta-version) and writes it into the page it
+    generates, so the shipped page always shows app.conf's; the repository's copy is
+    checked so that whoever reads or edits globalConfig.json sees the real version too.
+    """
+    declared = json.loads(UCC_CONFIG.read_text(encoding="utf-8"))["meta"].get("version")
+    if declared != version:
+        raise SystemExit(f"build.py: ucc/globalConfig.json meta.version {declared} is not "
+                         f"app.conf's version {version}: bump them together")
+
+
 def ucc_generate(app_id: str, version: str) -> Path:
     """Run UCC's ucc-gen on ucc/globalConfig.json; return its app folder (cached)."""
+    check_page_version(version)
     manifest = json.loads((ROOT / "app" / "app.manifest").read_text(encoding="utf-8"))
     manifest["info"]["id"].update(name=app_id, version=version)
     inputs = json.dumps(manifest, sort_keys=True) + UCC_CONFIG.read_text(encoding="utf-8")

@@ -1,8 +1,10 @@
 """REST handler of the configuration page's Account rules tab.
 
-UCC generates a handler of this name from globalConfig.json; this file replaces it so
-that the tab keeps the rules in the lookup file the cloudsecrets command reads, checked
-by the command's own validator (see cloud_secrets_setup.handlers).
+UCC generates a handler of this name from globalConfig.json, storing the tab in a conf
+file named after the tab (cloud_secrets_detection_account_rules.conf); this file replaces
+it so that the tab lists and saves the stanzas of cloud_secrets_account_rules.conf, the
+file the cloudsecrets command reads, through splunkd's REST API, each save checked by
+the command's own validator (see cloud_secrets_setup.handlers).
 """
 
 import import_declare_test  # noqa: F401  (puts the app's lib/ first on sys.path)

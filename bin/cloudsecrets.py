@@ -6,12 +6,16 @@
 
 A protocol v2 streaming command without options. This script only connects the
 cloud_secrets package beside it (which never imports splunklib) to splunklib:
-- prepare() loads the account rules once, announces `required_fields`, and stops the
-  search with one ERROR message naming file, row and problem if the rules are unusable;
+- prepare() loads the account rules once (default/ and local/
+  cloud_secrets_account_rules.conf of this app), announces `required_fields`, emits one
+  WARNING per customer rule it skips (search messages and cloud_secrets_detection.log),
+  and stops the search with one ERROR message naming the stanza if a shipped rule is
+  broken;
 - each execute chunk goes through cloud_secrets.chunk.ChunkProcessor in one call.
 
 Paths come from this file, never from SPLUNK_HOME: on indexers the app runs from the
-knowledge bundle, which carries bin/ (with the vendored splunklib in bin/lib) and lookups/.
+knowledge bundle, which carries bin/ (with the vendored splunklib in bin/lib), default/
+and, as default/distsearch.conf asks, local/cloud_secrets_account_rules.conf.
 """
 
 import logging
@@ -34,7 +38,7 @@ from cloud_secrets.engine import Engine, required_fields  # noqa: E402
 from cloud_secrets.rules import RulesError  # noqa: E402
 from cloud_secrets.schema import OUTPUT_FIELDS  # noqa: E402
 
-LOOKUPS = os.path.join(os.path.dirname(BIN), "lookups")
+APP_DIR = os.path.dirname(BIN)
 # The overrides below replace per-record internals of exactly this splunklib release;
 # with any other release the command falls back to splunklib's own record path.
 PINNED_SPLUNKLIB = "2.1.1"
@@ -92,11 +96,14 @@ class CloudSecretsCommand(StreamingCommand):
             sys.exit(1)
         self._log = logs.configure(Path(BIN), self.logger.level or logging.INFO)
         try:
-            self._engine = Engine.load(Path(LOOKUPS))
+            self._engine = Engine.load(Path(APP_DIR))
         except RulesError as error:
-            self._log.error("unusable account rules: %s", error)
+            self._log.error("unusable shipped account rule: %s", error)
             self.write_error("cloudsecrets: {}", error)
             sys.exit(1)
+        for warning in self._engine.rule_warnings:
+            self._log.warning("account rule skipped: %s", warning)
+            self.write_warning("cloudsecrets: {}", warning)
         self._log.debug("loaded %d account rules", len(self._engine.rules))
         self.configuration.required_fields = list(required_fields())
         if splunklib.__version__ == PINNED_SPLUNKLIB:

@@ -242,26 +242,47 @@ def measure_startups(contenders: List[Contender], runs: int) -> None:
             run.close()
 
 
-def extra_rules_csv(count: int, seed: int = 7) -> str:
-    """`count` customer rules shaped like real ones, none matching the benchmark events."""
+def extra_rules_conf(count: int, seed: int = 7) -> str:
+    """`count` customer rules shaped like real ones, none matching the benchmark events,
+    as local/cloud_secrets_account_rules.conf stanzas ordered before the shipped rules
+    (the costlier place: every value tries them first)."""
     rng = random.Random(seed)
-    lines = ["platform,principal_type,match_field,match,pattern,account_type,description"]
+    stanzas = []
     for i in range(count):
         kind = rng.random()
         account = f"{900000000000 + i:012d}"
         if kind < 0.45:
-            rule = (f"AWS,role,principal,wildcard,arn:aws:iam::{account}:role/team-{i},"
-                    "Service-Account")
+            rule = ("AWS", "role", "principal", "wildcard",
+                    f"arn:aws:iam::{account}:role/team-{i}", "Service-Account")
         elif kind < 0.75:
-            rule = f"AWS,*,principal,wildcard,arn:aws:iam::{account}:*,Service-Account"
+            rule = ("AWS", "*", "principal", "wildcard", f"arn:aws:iam::{account}:*",
+                    "Service-Account")
         elif kind < 0.90:
-            rule = f"*,user,principal,wildcard,*@division-{i}.example.com,Standard-User"
+            rule = ("*", "user", "principal", "wildcard", f"*@division-{i}.example.com",
+                    "Standard-User")
         elif kind < 0.97:
-            rule = f"*,*,user_agent,wildcard,*internal-tool-{i}/*,Service-Account"
+            rule = ("*", "*", "user_agent", "wildcard", f"*internal-tool-{i}/*",
+                    "Service-Account")
         else:
-            rule = f"AWS,*,principal_session,regex,^batch-{i}-[0-9]+$,Service-Account"
-        lines.append(f"{rule},generated rule {i}")
-    return "\n".join(lines) + "\n"
+            rule = ("AWS", "*", "principal_session", "regex", f"^batch-{i}-[0-9]+$",
+                    "Service-Account")
+        keys = ("platform", "principal_type", "match_field", "match", "pattern",
+                "account_type")
+        stanzas.append(f"[generated_{i}]\n" + "".join(
+            f"{key} = {value}\n" for key, value in zip(keys, rule))
+            + f"description = generated rule {i}\norder = {i - count}\n")
+    return "\n".join(stanzas)
+
+
+def app_rules_folder(app_dir: Path, folder: Path, extra: int) -> Path:
+    """An app folder holding the shipped rules and `extra` customer rules in local/."""
+    from cloud_secrets import rules
+
+    for layer in ("default", "local"):
+        (folder / layer).mkdir(parents=True, exist_ok=True)
+    shutil.copy(app_dir / "default" / rules.CONF_FILE, folder / "default")
+    (folder / "local" / rules.CONF_FILE).write_text(extra_rules_conf(extra))
+    return folder
 
 
 def uncached_classification_us(app_dir: Path, extra: int) -> float:
@@ -270,11 +291,9 @@ def uncached_classification_us(app_dir: Path, extra: int) -> float:
     from cloud_secrets import rules
 
     with tempfile.TemporaryDirectory() as folder:
-        shutil.copy(app_dir / "lookups" / rules.DEFAULT_RULES, folder)
-        (Path(folder) / rules.LOCAL_RULES).write_text(extra_rules_csv(extra) if extra else
-                                                      "platform,principal_type,match_field,"
-                                                      "match,pattern,account_type,description\n")
-        rule_set = rules.load(Path(folder))
+        loaded = rules.load(app_rules_folder(app_dir, Path(folder), extra))
+    assert not loaded.warnings, loaded.warnings[:1]
+    rule_set = loaded.rule_set
     values = [(f"arn:aws:iam::123456789012:role/app/service-{i}", f"session-{i}",
                synthetic.AGENTS[i % len(synthetic.AGENTS)]) for i in range(20000)]
     started = time.perf_counter()
@@ -294,8 +313,8 @@ def passthrough_script(app_dir: Path, folder: Path,
 def app_with_extra_rules(app_dir: Path, folder: Path, count: int) -> Path:
     copy = folder / app_dir.name
     shutil.copytree(app_dir, copy)
-    (copy / "lookups" / "cloud_secrets_account_rules_local.csv").write_text(
-        extra_rules_csv(count))
+    (copy / "local").mkdir(exist_ok=True)
+    (copy / "local" / "cloud_secrets_account_rules.conf").write_text(extra_rules_conf(count))
     return copy / "bin" / "cloudsecrets.py"
 
 

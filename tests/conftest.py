@@ -50,7 +50,7 @@ def command(packaged_app: Path) -> Path:
 def engine():
     from cloud_secrets.engine import Engine
 
-    return Engine.load(ROOT / "lookups")
+    return Engine.load(ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -12,14 +12,15 @@ parses `_raw` as JSON itself and tries again on what it extracts.
 
 `Engine.normalize` never raises: an event it cannot make sense of, or one that trips a
 fault in a normalizer, comes back as platform Unknown (see `failures`), so that bad
-data cannot stop a search. Only an unusable rules file stops one, at load time.
+data cannot stop a search. Only a broken shipped account rule stops one, at load time
+(rules.load); a broken customer rule is skipped with a warning (`rule_warnings`).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Mapping, Optional, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from . import aws, azure, gcp, rules, vault
 from .fields import (
@@ -51,15 +52,21 @@ def required_fields() -> Tuple[str, ...]:
 class Engine:
     """Normalizes events with one validated rule set."""
 
-    def __init__(self, rule_set: rules.RuleSet) -> None:
+    def __init__(self, rule_set: rules.RuleSet, rule_warnings: Sequence[str] = ()) -> None:
         self.rules = rule_set
+        self.rule_warnings: Tuple[str, ...] = tuple(rule_warnings)
         self.failures = 0
         self.last_failure = ""
 
     @classmethod
-    def load(cls, lookups_dir: Path) -> Engine:
-        """Build an engine from the app's rule lookups; raises rules.RulesError."""
-        return cls(rules.load(lookups_dir))
+    def load(cls, app_dir: Path) -> Engine:
+        """Build an engine from the account rules of the app folder `app_dir`.
+
+        Raises rules.RulesError for a broken shipped rule; skipped customer rules are
+        listed in `rule_warnings`.
+        """
+        loaded = rules.load(app_dir)
+        return cls(loaded.rule_set, loaded.warnings)
 
     @staticmethod
     def observe(event: EventFields) -> Optional[Normalized]:

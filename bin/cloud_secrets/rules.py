@@ -1,28 +1,44 @@
-"""Account types from ordered rules held in lookups: the first matching rule wins.
+"""Account types from ordered rules held in cloud_secrets_account_rules.conf.
 
-The rules are read from two CSV files, in this order:
-1. lookups/cloud_secrets_account_rules_local.csv, the customer's (shipped with a header
-   only; a missing file counts as empty),
-2. lookups/cloud_secrets_account_rules.csv, the shipped defaults (required).
-A principal that no rule matches is Standard-User, with rule `default`.
+Where the rules live: one stanza per rule in the app's
+`default/cloud_secrets_account_rules.conf` (shipped) and `local/...` (the customer's,
+written by the configuration page through splunkd or by hand), layered as Splunk layers
+conf files (see conf_file.py): local/ overrides default/ stanza by stanza and key by
+key, so a customer disables or edits a shipped rule by naming its stanza in local/. No
+rule is ever read from `lookups/`, which any user can overwrite with `outputlookup`.
 
-Columns, all required in the header (extra columns are ignored):
-- platform: AWS, GCP, Azure, Vault or * (any);
-- principal_type: one of schema.PRINCIPAL_TYPES or *;
-- match_field: principal, principal_role, principal_session or user_agent;
-- match: wildcard (also when empty) or regex;
-- pattern: not empty;
-- account_type: High-Privilege, Service-Account or Standard-User;
-- description: free text (shown to nobody at search time; it documents the row).
-Values are trimmed; platform, principal_type, match_field, match and account_type are
-case-insensitive. Blank rows are skipped. Row numbers count the header as row 1, as a
-spreadsheet shows the file; `account_type_rule` names a rule `<file>:<row>`.
+A stanza's keys (RULE_KEYS; other keys are ignored, as Splunk ignores settings it does
+not know), checked by `validate_rule`, the one validator the command and the
+configuration page share:
+- platform: AWS, GCP, Azure, Vault or * (any); principal_type: one of
+  schema.PRINCIPAL_TYPES or *; both case-insensitive and required;
+- match_field: principal, principal_role, principal_session or user_agent (required);
+- match: wildcard (also when empty or missing) or regex;
+- pattern: not empty; a regex must compile and pass regex_safety.check;
+- account_type: High-Privilege, Service-Account or Standard-User (case-insensitive);
+  High-Privilege only with match_field principal or principal_role, never from a value
+  the caller names (a session name, a user agent);
+- description: free text; order: a whole number, or empty; disabled: a Splunk boolean
+  (1/0, true/false, t/f, yes/no, y/n, on/off, any case), empty meaning false.
+
+Order of trial: by `order` (smaller first; rules without one come after every rule that
+has one), then by stanza name (as text, case-sensitive). The first match wins; no match
+gives Standard-User with rule `default`. `account_type_rule` names the rule that decided
+as `cloud_secrets_account_rules.conf:<stanza>`.
+
+No exemption from a name the caller chooses: for principals whose name their holder
+picks (`names_chosen_by_caller`: AWS federated users, Vault tokens, GCP workload
+identity subjects) a High-Privilege rule is passed over and the next rule tried.
+
+Fail safe (`load`): a customer stanza that cannot be used is skipped with one warning
+naming the stanza and the problem; a local/ file that cannot be read at all is one
+warning, and the shipped rules still apply. Only a broken shipped rule (default/ as
+shipped, not edited in local/) raises RulesError. No message quotes a pattern or any
+other value: the stanza, the key and the problem only.
 
 Matching is case-insensitive. A wildcard pattern matches the whole value, `*` standing
 for any run of characters (see wildcard.py). A regex matches anywhere in the value, as
-SPL's match() does, within its first MAX_REGEX_INPUT characters, and must pass
-regex_safety.check. A file that cannot be used raises RulesError naming the file, the
-row and the problem; nothing is ever skipped silently.
+SPL's match() does, within its first MAX_REGEX_INPUT characters.
 
 Classification cost barely grows with the number of wildcard rules: exact patterns,
 `prefix*` and `*suffix` patterns are looked up in dictionaries, other wildcards are
@@ -33,38 +49,48 @@ rule is left. Results are cached per distinct input in a bounded LRU cache.
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import regex_safety, wildcard
+from . import conf_file, regex_safety, wildcard
 from .schema import ACCOUNT_TYPES, DEFAULT_ACCOUNT_TYPE, DEFAULT_RULE, PLATFORMS, PRINCIPAL_TYPES
 
-LOCAL_RULES = "cloud_secrets_account_rules_local.csv"
-DEFAULT_RULES = "cloud_secrets_account_rules.csv"
-COLUMNS = ("platform", "principal_type", "match_field", "match", "pattern", "account_type",
-           "description")
+CONF_NAME = "cloud_secrets_account_rules"
+CONF_FILE = f"{CONF_NAME}.conf"
+RULE_KEYS = ("platform", "principal_type", "match_field", "match", "pattern",
+             "account_type", "description", "order", "disabled")
 MATCH_FIELDS = ("principal", "principal_role", "principal_session", "user_agent")
 MATCH_MODES = ("wildcard", "regex")
+HIGH_PRIVILEGE = "High-Privilege"
+# Only values an administrator assigns may grant High-Privilege: the caller picks its
+# session name (sts:AssumeRole --role-session-name) and its user agent.
+HIGH_PRIVILEGE_FIELDS = ("principal", "principal_role")
+TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")
+FALSE_WORDS = ("", "0", "false", "f", "no", "n", "off")
 MAX_REGEX_INPUT = 1024
 CACHE_SIZE = 8192
 TRIGRAM_INDEX_MIN = 16  # below this many general wildcards, trying each is cheaper
 
 _PLATFORM_NAMES = {p.lower(): p for p in PLATFORMS if p != "Unknown"}
+_PRINCIPAL_TYPE_NAMES = {t: t for t in PRINCIPAL_TYPES}
 _ACCOUNT_TYPE_NAMES = {a.lower(): a for a in ACCOUNT_TYPES}
+_ORDER = re.compile(r"[+-]?[0-9]{1,18}")
 _NO_RULE = 1 << 62  # sorts after every real rule index
+# Workload identity federation subjects: built from an external identity provider's
+# claims (a repository, a branch), which whoever controls that provider chooses.
+_WORKLOAD_IDENTITY_PREFIXES = ("principal://", "principalset://")
 
 
 class RulesError(Exception):
-    """A rules file that cannot be used; the message names the file, the row and why."""
+    """A shipped rule that cannot be used; the message names the stanza and the problem."""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One validated row. `source` is `<file>:<row>`, the value of account_type_rule."""
+    """One validated rule. `source` is the value of account_type_rule."""
 
     source: str
     platform: str
@@ -79,112 +105,185 @@ class Rule:
         return self.platform in ("*", platform) and self.principal_type in ("*", principal_type)
 
 
-def _problem(file_name: str, row: int, message: str) -> RulesError:
-    return RulesError(f"{file_name}, row {row}: {message}")
+@dataclass
+class LoadedRules:
+    """What `load` found: the rules in force and one warning per skipped customer stanza."""
+
+    rule_set: RuleSet
+    warnings: List[str] = field(default_factory=list)
 
 
-def _choice(value: str, names: Dict[str, str], what: str, allowed: str) -> str:
+def names_chosen_by_caller(platform: str, principal_type: str, principal: str) -> bool:
+    """Whether the principal's name is one its holder picks, so no name may exempt it.
+
+    AWS federated users (`sts:GetFederationToken --name`, SAML and web identity names),
+    Vault tokens (`vault token create -display-name`) and GCP workload identity subjects.
+    """
+    if platform == "AWS":
+        return principal_type == "federated_user"
+    if platform == "Vault":
+        return principal_type == "token"
+    return platform == "GCP" and principal.lower().startswith(_WORKLOAD_IDENTITY_PREFIXES)
+
+
+# -- validation -----------------------------------------------------------------------
+
+def _choice(values: Mapping[str, str], key: str, names: Dict[str, str], allowed: str,
+            default: Optional[str] = None) -> str:
+    value = values[key]
+    if not value and default is not None:
+        return default
     canonical = names.get(value.lower())
     if canonical is None:
-        raise ValueError(f'unknown {what} "{value}" (expected {allowed})')
+        problem = "missing" if not value else "not a known value"
+        raise ValueError(f"{key} is {problem} (expected {allowed})")
     return canonical
 
 
-def _validate_row(cells: Dict[str, str]) -> Dict[str, str]:
-    """Return the row's canonical values; raise ValueError naming the problem."""
-    platform = cells["platform"]
-    platform = "*" if platform == "*" else _choice(
-        platform, _PLATFORM_NAMES, "platform", "AWS, GCP, Azure, Vault or *")
-    principal_type = cells["principal_type"]
-    if principal_type != "*":
-        principal_type = _choice(principal_type, {t: t for t in PRINCIPAL_TYPES},
-                                 "principal_type", ", ".join(PRINCIPAL_TYPES) + " or *")
-    match_field = _choice(cells["match_field"], {f: f for f in MATCH_FIELDS}, "match_field",
-                          ", ".join(MATCH_FIELDS))
-    match = _choice(cells["match"] or "wildcard", {m: m for m in MATCH_MODES}, "match",
-                    "wildcard or regex")
-    account_type = _choice(cells["account_type"], _ACCOUNT_TYPE_NAMES, "account_type",
-                           ", ".join(ACCOUNT_TYPES))
-    pattern = cells["pattern"]
-    if not pattern:
-        raise ValueError("empty pattern")
-    if match == "regex":
-        try:
-            regex_safety.check(regex_safety.simplify(pattern))
-        except re.error as error:
-            raise ValueError(f'regex "{pattern}" does not compile: {error}') from None
-        except regex_safety.UnsafeRegex as error:
-            raise ValueError(f'regex "{pattern}" is refused: {error}') from None
-        except RecursionError:
-            raise ValueError(f'regex "{pattern}" is too deeply nested') from None
-    return {"platform": platform, "principal_type": principal_type, "match_field": match_field,
-            "match": match, "pattern": pattern, "account_type": account_type,
-            "description": cells["description"]}
+def _scope(values: Mapping[str, str], key: str, names: Dict[str, str], allowed: str) -> str:
+    return "*" if values[key] == "*" else _choice(values, key, names, allowed + " or *")
 
 
-def validate_row(cells: Dict[str, str]) -> Dict[str, str]:
-    """Check one rule given as {column: value} for every column of COLUMNS.
+def _check_regex(pattern: str) -> None:
+    try:
+        regex_safety.check(regex_safety.simplify(pattern))
+    except regex_safety.UnsafeRegex as error:
+        raise ValueError(f"pattern is refused: {error}") from None
+    except re.error as error:  # its message can quote the pattern: give the position only
+        where = f" (near character {error.pos + 1})" if error.pos is not None else ""
+        raise ValueError(f"pattern is not a regex that compiles{where}") from None
+    except RecursionError:
+        raise ValueError("pattern is a regex nested too deeply") from None
 
-    Values are trimmed as load_file trims them. Returns the canonical values the
-    command would use; raises ValueError with the problem in words. This is the
-    check load_file applies to every row, offered to the configuration page so that
-    a rule the command would refuse cannot be saved.
+
+def parse_order(value: str) -> Optional[int]:
+    """A validated `order` as a number, or None when empty."""
+    return int(value) if value else None
+
+
+def is_disabled(value: str) -> bool:
+    """A Splunk boolean (see TRUE_WORDS and FALSE_WORDS); raises ValueError otherwise."""
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("disabled is not a boolean (expected true or false)")
+
+
+def validate_rule(values: Mapping[str, str]) -> Dict[str, str]:
+    """Check one stanza, given as {key: text} (missing keys absent or empty).
+
+    Values are trimmed; keys other than RULE_KEYS are ignored. Returns the canonical
+    value of every key of RULE_KEYS (platform, principal_type, account_type and match
+    in their documented spelling, `order` as a plain whole number or empty, `disabled`
+    as true or false). Raises ValueError whose message names the key and says the
+    problem in words; it never quotes the pattern or any other value. The command
+    applies it to every stanza it loads, and the configuration page to every save.
     """
-    return _validate_row({column: (cells.get(column) or "").strip() for column in COLUMNS})
+    cleaned = {key: str(values.get(key) or "").strip() for key in RULE_KEYS}
+    platform = _scope(cleaned, "platform", _PLATFORM_NAMES, "AWS, GCP, Azure, Vault")
+    principal_type = _scope(cleaned, "principal_type", _PRINCIPAL_TYPE_NAMES,
+                            ", ".join(PRINCIPAL_TYPES))
+    match_field = _choice(cleaned, "match_field", {f: f for f in MATCH_FIELDS},
+                          ", ".join(MATCH_FIELDS))
+    match = _choice(cleaned, "match", {m: m for m in MATCH_MODES}, "wildcard or regex",
+                    default="wildcard")
+    account_type = _choice(cleaned, "account_type", _ACCOUNT_TYPE_NAMES,
+                           ", ".join(ACCOUNT_TYPES))
+    if account_type == HIGH_PRIVILEGE and match_field not in HIGH_PRIVILEGE_FIELDS:
+        raise ValueError(
+            f"account_type High-Privilege may only come from match_field principal or "
+            f"principal_role, never {match_field}: the caller chooses its own session "
+            f"names and user agents")
+    pattern = cleaned["pattern"]
+    if not pattern:
+        raise ValueError("pattern is empty")
+    if match == "regex":
+        _check_regex(pattern)
+    order = cleaned["order"]
+    if order and not _ORDER.fullmatch(order):
+        raise ValueError("order is not a whole number (such as 100, or -5)")
+    disabled = is_disabled(cleaned["disabled"])
+    return {"platform": platform, "principal_type": principal_type,
+            "match_field": match_field, "match": match, "pattern": pattern,
+            "account_type": account_type, "description": cleaned["description"],
+            "order": str(int(order)) if order else "",
+            "disabled": "true" if disabled else "false"}
 
 
-def load_file(path: Path, required: bool) -> List[Rule]:
-    """Read and validate one rules file; raise RulesError on the first problem."""
-    name = path.name
+# -- loading --------------------------------------------------------------------------
+
+def _printable(name: str) -> str:
+    """A stanza name fit for a one-line message: control characters shown as ?."""
+    shown = "".join(c if c.isprintable() else "?" for c in name)
+    return shown if len(shown) <= 100 else shown[:97] + "..."
+
+
+def _read_layer(path: Path) -> conf_file.Stanzas:
+    """One layer's stanzas ({} when the file is absent); raises ValueError in words."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheets often add a BOM
-    except FileNotFoundError:
-        if required:
-            raise RulesError(f"{name}, row 1: file not found at {path}") from None
-        return []
-    except UnicodeDecodeError as error:
-        raise RulesError(f"{name}, row 1: not UTF-8 text ({error.reason})") from None
+        stanzas = conf_file.read(path)
+    except UnicodeDecodeError:
+        raise ValueError("is not UTF-8 text") from None
+    except conf_file.ConfSyntaxError as error:
+        raise ValueError(f"is not conf syntax at {error}") from None
     except OSError as error:
-        raise RulesError(f"{name}, row 1: cannot be read ({error.strerror})") from None
+        raise ValueError(f"cannot be read ({error.strerror or type(error).__name__})") from None
+    return stanzas if stanzas is not None else {}
 
+
+def load(app_dir: Path) -> LoadedRules:
+    """The rules in force in the app folder `app_dir`: default/ overlaid by local/.
+
+    Returns LoadedRules: the RuleSet, in trial order, and one warning per customer
+    stanza skipped (or one for a local/ file that cannot be read). Raises RulesError
+    naming the stanza when a shipped rule cannot be used, or the file when default/
+    cannot be read.
+    """
+    warnings: List[str] = []
+    shipped_path = app_dir / "default" / CONF_FILE
+    if not shipped_path.is_file():
+        raise RulesError(f"default/{CONF_FILE} is missing: reinstall the app")
     try:
-        rows = list(csv.reader(text.splitlines(), strict=True))
-    except csv.Error as error:
-        raise RulesError(f"{name}: not valid CSV ({error})") from None
-    if not rows:
-        raise RulesError(f"{name}, row 1: empty file (expected the header {','.join(COLUMNS)})")
-    header = [column.strip().lower() for column in rows[0]]
-    duplicates = sorted({c for c in header if header.count(c) > 1 and c})
-    if duplicates:
-        raise _problem(name, 1, f"duplicate column {', '.join(duplicates)}")
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise _problem(name, 1, f"missing column {', '.join(missing)}")
-    positions = {column: header.index(column) for column in COLUMNS}
+        shipped = _read_layer(shipped_path)
+    except ValueError as error:
+        raise RulesError(f"default/{CONF_FILE} {error}: reinstall the app") from None
+    try:
+        local = _read_layer(app_dir / "local" / CONF_FILE)
+    except ValueError as error:
+        warnings.append(f"local/{CONF_FILE} {error}; none of its rules apply, the app's "
+                        f"own rules still do")
+        local = {}
 
-    rules = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise _problem(name, number, f"{len(row)} cells where the header has {len(header)}")
-        cells = {column: row[i].strip() for column, i in positions.items()}
+    as_shipped = conf_file.with_defaults(shipped)
+    in_force = conf_file.with_defaults(conf_file.overlay(shipped, local))
+    ranked: List[Tuple[Tuple[int, int, str], Rule]] = []
+    for name, values in in_force.items():
+        customers = name in local or as_shipped.get(name) != values
         try:
-            values = _validate_row(cells)
+            if is_disabled(values.get("disabled", "")):
+                continue
+            canonical = validate_rule(values)
         except ValueError as error:
-            raise _problem(name, number, str(error)) from None
-        rules.append(Rule(source=f"{name}:{number}", **values))
-    return rules
+            where = f"{CONF_FILE} [{_printable(name)}]"
+            if not customers:
+                raise RulesError(f"{where}, a shipped rule: {error}; reinstall the app") \
+                    from None
+            warnings.append(f"{where}: {error}; this rule is skipped")
+            continue
+        order = parse_order(canonical.pop("order"))
+        del canonical["disabled"]
+        rank = (0, order, name) if order is not None else (1, 0, name)
+        ranked.append((rank, Rule(source=f"{CONF_FILE}:{name}", **canonical)))
+    ranked.sort(key=lambda entry: entry[0])
+    return LoadedRules(RuleSet([rule for _, rule in ranked]), warnings)
 
 
-def load(lookups_dir: Path) -> RuleSet:
-    """Load the customer's rules, then the shipped defaults, into one ordered RuleSet."""
-    return RuleSet(load_file(lookups_dir / LOCAL_RULES, required=False)
-                   + load_file(lookups_dir / DEFAULT_RULES, required=True))
-
+# -- classification -------------------------------------------------------------------
 
 class _FieldIndex:
-    """The rules of one (platform, principal_type) bucket that look at one field.
+    """The rules of one bucket that look at one field.
 
     Wildcards without inner stars are dictionary lookups (`exact`, `prefix*`,
     `*suffix`). Other wildcards need a scan; when a field has many of them
@@ -267,22 +366,30 @@ class _FieldIndex:
 
 
 class RuleSet:
-    """Ordered, validated rules with a bounded cache of decisions."""
+    """Rules in trial order, with a bounded cache of decisions.
+
+    Buckets are keyed by (platform, principal_type, name chosen by the caller); the
+    buckets of caller-named principals hold no High-Privilege rule, which is how a
+    High-Privilege match is passed over for them and the next rule tried.
+    """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules: Tuple[Rule, ...] = tuple(rules)
-        self._buckets: Dict[Tuple[str, str], Dict[str, _FieldIndex]] = {}
+        self._buckets: Dict[Tuple[str, str, bool], Dict[str, _FieldIndex]] = {}
         self.classify = functools.lru_cache(maxsize=CACHE_SIZE)(self._classify)
 
     def __len__(self) -> int:
         return len(self.rules)
 
-    def _bucket(self, platform: str, principal_type: str) -> Dict[str, _FieldIndex]:
-        key = (platform, principal_type)
+    def _bucket(self, platform: str, principal_type: str,
+                caller_named: bool) -> Dict[str, _FieldIndex]:
+        key = (platform, principal_type, caller_named)
         bucket = self._buckets.get(key)
-        if bucket is None:  # at most |platforms| x |principal types| buckets, built lazily
+        if bucket is None:  # at most 2 x |platforms| x |principal types|, built lazily
             bucket = {}
             for index, rule in enumerate(self.rules):
+                if caller_named and rule.account_type == HIGH_PRIVILEGE:
+                    continue
                 if rule.applies_to(platform, principal_type):
                     bucket.setdefault(rule.match_field, _FieldIndex()).add(index, rule)
             for field_index in bucket.values():
@@ -293,11 +400,12 @@ class RuleSet:
     def _classify(self, platform: str, principal_type: str, principal: str, role: str,
                   session: str, user_agent: str) -> Tuple[str, str]:
         """Return (account_type, account_type_rule) for one principal."""
-        bucket = self._bucket(platform, principal_type)
+        bucket = self._bucket(platform, principal_type,
+                              names_chosen_by_caller(platform, principal_type, principal))
         best = _NO_RULE
-        for field, value in (("principal", principal), ("principal_role", role),
-                             ("principal_session", session), ("user_agent", user_agent)):
-            index = bucket.get(field)
+        for field_name, value in (("principal", principal), ("principal_role", role),
+                                  ("principal_session", session), ("user_agent", user_agent)):
+            index = bucket.get(field_name)
             if index is not None:
                 best = index.first_match(value, best)
         if best == _NO_RULE:

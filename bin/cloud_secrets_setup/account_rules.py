@@ -1,37 +1,35 @@
-"""The customer's account rules, as the Account rules tab lists and saves them.
+"""The Account rules tab's decisions: what a save may write, decided before anything is.
 
-The rules live in one place only: lookups/cloud_secrets_account_rules_local.csv, the file
-the cloudsecrets command reads first. The page lists that file, whoever wrote it, and
-saves by rewriting it whole. Each rule is checked by the command's own validator
-(cloud_secrets.rules.validate_row) before anything is written, and the new file is
-loaded by the command's own loader before it replaces the old one, so a rule the
-command would refuse cannot be saved.
-
-The page needs a name for each rule (its table and its edit and delete calls use one),
-so the file written here carries an extra `name` column, which the command ignores.
-A file without that column (written by hand) lists its rules as row_<N>, N being the
-row number a spreadsheet shows; saving from the page then writes those names. A rule's
-`position` (1 = tried first) is its order in the file, not a column. A missing file
-counts as empty, as it does for the command.
+The rules are the stanzas of cloud_secrets_account_rules.conf (rules.CONF_NAME): the
+shipped ones in the app's default/, the customer's in local/, layered key by key as
+Splunk layers conf files. The page reads and writes them only through splunkd's
+configs/conf-cloud_secrets_account_rules endpoint (handlers.AccountRulesHandler), so
+splunkd checks the caller's permissions, records the change and replicates it in a
+search head cluster; this module holds no I/O. Its input shapes:
+- `in_force`: one stanza as splunkd lists it in the app's namespace (default/ overlaid by
+  local/), as {key: text}, or None for a rule that does not exist yet;
+- `submitted`: the form's values, {key: text}, any subset of rules.RULE_KEYS.
+`changes()` overlays `submitted` on `in_force`, checks the stanza that would then be in
+force with the command's own validator (rules.validate_rule), and returns only the keys
+whose canonical value differs, which is what the page writes to local/ (so disabling a
+shipped rule writes `disabled` alone, and the rule keeps following the app's default/
+for every other key after an upgrade). A refused save raises RuleProblem with the
+validator's reason; nothing has been written then.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
-import tempfile
-from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Mapping, Optional
 
 from cloud_secrets import rules
 
-FILE_NAME = rules.LOCAL_RULES
-NAME = "name"
-POSITION = "position"
-HEADER = (NAME, *rules.COLUMNS)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+RULE_KEYS = rules.RULE_KEYS
+# Splunk Web's table, its edit and delete calls and the conf file all name a rule by its
+# stanza: a new rule's name must be a plain word (no brackets, slashes or spaces).
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+_NAME = re.compile(NAME_PATTERN)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class RuleProblem(ValueError):
@@ -42,65 +40,8 @@ class RuleProblem(ValueError):
         self.status = status
 
 
-def lookups_dir() -> Path:
-    """The app's lookups/ folder, found from this file (bin/cloud_secrets_setup/)."""
-    return Path(__file__).resolve().parents[2] / "lookups"
-
-
-class RulesFile:
-    """Read and rewrite one local rules file. Rules are dicts of HEADER columns."""
-
-    def __init__(self, path: Optional[Path] = None) -> None:
-        self.path = path or lookups_dir() / FILE_NAME
-
-    def read(self) -> List[Dict[str, str]]:
-        """The rules in file order; raise RuleProblem if the command could not use the file."""
-        try:
-            rules.load_file(self.path, required=False)
-        except rules.RulesError as error:
-            raise RuleProblem(
-                f"The rules file cannot be used, so the page cannot change it: {error}. "
-                f"Correct that row in lookups/{FILE_NAME}, or delete the file to start "
-                f"again.") from None
-        if not self.path.exists():
-            return []
-        rows = list(csv.reader(self.path.read_text(encoding="utf-8-sig").splitlines()))
-        header = [column.strip().lower() for column in rows[0]]
-        found = []
-        for number, row in enumerate(rows[1:], start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            cells = {column: row[header.index(column)].strip() for column in rules.COLUMNS}
-            cells[NAME] = (row[header.index(NAME)].strip() if NAME in header else "") or (
-                f"row_{number}")
-            found.append(cells)
-        return found
-
-    def write(self, found: List[Dict[str, str]]) -> None:
-        """Replace the file with `found`, once the command's loader accepts the new file."""
-        text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(HEADER)
-        for rule in found:
-            writer.writerow([rule.get(column, "") for column in HEADER])
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, staging = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=str(self.path.parent))
-        staged = Path(staging)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                out.write(text.getvalue())
-            os.chmod(staging, 0o644)
-            try:
-                rules.load_file(staged, required=True)
-            except rules.RulesError as error:  # every row was checked: this is a defect
-                raise RuleProblem(f"The new rules file was refused: {error}", 500) from None
-            os.replace(staging, self.path)
-        finally:
-            if staged.exists():
-                staged.unlink()
-
-
-def check_name(name: str) -> str:
+def check_name(name: Optional[str]) -> str:
+    """A new rule's stanza name, or RuleProblem saying which names are accepted."""
     name = (name or "").strip()
     if not _NAME.match(name):
         raise RuleProblem(
@@ -109,69 +50,35 @@ def check_name(name: str) -> str:
     return name
 
 
-def check_rule(values: Dict[str, str]) -> Dict[str, str]:
-    """The rule's columns as the command would read them, or RuleProblem saying why not."""
+def submitted_values(payload: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """The rule keys of a request, trimmed; other arguments are ignored."""
+    return {key: (value or "").strip() for key, value in (payload or {}).items()
+            if key in RULE_KEYS}
+
+
+def _canonical(stanza: Mapping[str, str]) -> Dict[str, str]:
     try:
-        canonical = rules.validate_row({column: values.get(column, "") for column in rules.COLUMNS})
+        return dict(rules.validate_rule(stanza))
     except ValueError as error:
         raise RuleProblem(f"The cloudsecrets command would refuse this rule: {error}.") from None
-    if "\n" in canonical["description"] or "\r" in canonical["description"]:
-        raise RuleProblem("Description: write it on one line.")
-    return canonical
 
 
-def check_position(value: str, count: int) -> int:
-    """A 1-based position among `count` rules (count + 1 appends); empty means last."""
-    value = (value or "").strip()
-    if not value:
-        return count - 1
-    if not value.isdigit() or not 1 <= int(value) <= max(count, 1):
-        raise RuleProblem(
-            f"Position must be a whole number from 1 (tried first) to {max(count, 1)} "
-            f"(tried last).")
-    return int(value) - 1
+def changes(in_force: Optional[Mapping[str, str]], submitted: Mapping[str, str]) -> Dict[str, str]:
+    """The keys to write so that the rule in force becomes `in_force` overlaid by `submitted`.
 
-
-def with_positions(found: List[Dict[str, str]]) -> List[Dict[str, str]]:
-    """The rules as the page lists them: the columns plus their 1-based position."""
-    return [{**rule, POSITION: str(index)} for index, rule in enumerate(found, start=1)]
-
-
-def create(store: RulesFile, name: str, values: Dict[str, str]) -> Dict[str, str]:
-    """Insert a new rule at its position (default: last) and save; return it as listed."""
-    name = check_name(name)
-    found = store.read()
-    if any(rule[NAME] == name for rule in found):
-        raise RuleProblem(f'A rule named "{name}" already exists: choose another name.', 409)
-    rule = {**check_rule(values), NAME: name}
-    index = check_position(values.get(POSITION, ""), len(found) + 1)
-    found.insert(index, rule)
-    store.write(found)
-    return with_positions(found)[index]
-
-
-def edit(store: RulesFile, name: str, values: Dict[str, str]) -> Dict[str, str]:
-    """Change a rule (and move it when its position changes) and save; return it as listed."""
-    found = store.read()
-    index = _index_of(found, name)
-    merged = {**found[index], **{k: v for k, v in values.items() if k in rules.COLUMNS}}
-    rule = {**check_rule(merged), NAME: name}
-    del found[index]
-    position = values.get(POSITION, "") or str(index + 1)
-    index = check_position(position, len(found) + 1)
-    found.insert(index, rule)
-    store.write(found)
-    return with_positions(found)[index]
-
-
-def remove(store: RulesFile, name: str) -> None:
-    found = store.read()
-    del found[_index_of(found, name)]
-    store.write(found)
-
-
-def _index_of(found: List[Dict[str, str]], name: str) -> int:
-    for index, rule in enumerate(found):
-        if rule[NAME] == name:
-            return index
-    raise RuleProblem(f'There is no rule named "{name}".', 404)
+    Raises RuleProblem when a value is not one line (a conf value cannot hold a line
+    break) or when the validator refuses the stanza that would be in force.
+    """
+    for key, value in submitted.items():
+        if _CONTROL.search(value):
+            raise RuleProblem(f"{key}: write the value on one line, without tabs or line breaks.")
+    before = {key: value for key, value in (in_force or {}).items() if key in RULE_KEYS}
+    after = _canonical({**before, **submitted})
+    if in_force is None:
+        return {key: after.get(key, value) for key, value in submitted.items()}
+    try:
+        old = _canonical(before)
+    except RuleProblem:  # a broken rule (edited by hand): every submitted key is news
+        old = {}
+    return {key: after.get(key, value) for key, value in submitted.items()
+            if after.get(key, value) != old.get(key, before.get(key))}

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Tuple
 
+from . import search_terms
+
 # A macro definition is one line of macros.conf: a line break would end the setting.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INTEGER = re.compile(r"^[0-9]+$")
@@ -43,12 +45,33 @@ def _one_line(label: str, value: str) -> str:
     return value
 
 
+# Time modifiers of the search command (Search Reference "search", time-opts, and "Time
+# modifiers"), legacy ones included: any of them in a source macro would replace the time
+# range of every search that pastes it (`latest=-1y` makes the detections blind).
+TIME_MODIFIERS = frozenset((
+    "earliest", "latest", "_index_earliest", "_index_latest", "starttime", "endtime",
+    "starttimeu", "endtimeu", "timeformat", "daysago", "hoursago", "minutesago", "monthsago",
+    "startdaysago", "enddaysago", "starthoursago", "endhoursago", "startminutesago",
+    "endminutesago", "startmonthsago", "endmonthsago", "searchtimespandays",
+    "searchtimespanhours", "searchtimespanminutes", "searchtimespanmonths"))
+
+
+def _every_index(value: str) -> bool:
+    """True for index values that name no index: only wildcards, or `_` and a wildcard."""
+    return bool(value) and (set(value) == {"*"} or (value.startswith("_") and "*" in value))
+
+
 def source_expression(platform: str) -> Callable[[str], str]:
     """Check an index/sourcetype expression such as `index=aws sourcetype=aws:cloudtrail`.
 
-    The macro is pasted into the middle of every search, so it must be search terms
-    only: no pipe (it would end the search), no subsearch brackets, balanced quotes
-    and parentheses. Quoted text is taken as it is (a pipe inside quotes is text).
+    The macro is pasted into the middle of every search, so it must be search terms only
+    (search_terms.read refuses pipes, subsearch brackets, backticks, backslashes outside
+    quotes, unbalanced quotes and parentheses). It must also keep the detections' data
+    their own: no time modifier (it would replace each search's time range), no index=*
+    or index=_* (in index IN (...) too), and an index= term that every event found must
+    pass (one under a NOT, or on only one side of an OR, leaves every index searched by
+    default open to anyone who can send events there). `index` must be written in lower
+    case, as Splunk's default field is named.
     """
     label = f"{platform} sources"
 
@@ -59,39 +82,43 @@ def source_expression(platform: str) -> Callable[[str], str]:
                 f"{label} is empty. Enter the index and sourcetype that hold the {platform} "
                 f"events, for example index=main sourcetype=..., or {LEAVE_OUT} to leave "
                 f"{platform} out.")
-        depth = 0
-        quoted = False
-        escaped = False
-        for character in value:
-            if escaped:
-                escaped = False
-            elif character == "\\":
-                escaped = True
-            elif character == '"':
-                quoted = not quoted
-            elif quoted:
+        try:
+            terms = search_terms.read(value)
+        except ValueError as error:
+            raise ValueError(f"{label}: {error}") from None
+        for comparison in terms.comparisons:
+            name = comparison.field.lower()
+            if name in TIME_MODIFIERS:
+                raise ValueError(
+                    f"{label}: remove {comparison.field}{comparison.operator}... The saved "
+                    f"searches set their own time ranges; a time modifier here would replace "
+                    f"them in every search that uses this macro.")
+            if name != "index":
                 continue
-            elif character == "|":
+            if comparison.field != "index":
+                raise ValueError(f"{label}: write index in lower case (index=...).")
+            if not all(comparison.values):
+                raise ValueError(f"{label}: index= needs the name of an index.")
+            if any(_every_index(v) for v in comparison.values):
                 raise ValueError(
-                    f"{label}: remove the pipe (|). Only search terms such as index=... and "
-                    f"sourcetype=... belong here; the app's searches add the commands.")
-            elif character in "[]":
+                    f"{label}: name the index that holds the {platform} logs instead of a "
+                    f"wildcard such as index=* or index=_*. A wildcard reads every index "
+                    f"(or every internal one), and anyone who can send events to any of "
+                    f"them could feed the detections.")
+        if not terms.restricted:
+            named = any(c.field == "index" and c.operator in ("=", "IN") and not c.negated
+                        for c in terms.comparisons)
+            if named:
                 raise ValueError(
-                    f"{label}: remove the square brackets. A subsearch cannot be used here; "
-                    f"list the indexes and sourcetypes instead.")
-            elif character == "`":
-                raise ValueError(
-                    f"{label}: remove the backtick (`). Macros cannot be nested here.")
-            elif character == "(":
-                depth += 1
-            elif character == ")":
-                depth -= 1
-                if depth < 0:
-                    raise ValueError(f"{label}: a closing parenthesis has no opening one.")
-        if quoted:
-            raise ValueError(f'{label}: a double quote (") is not closed.')
-        if depth:
-            raise ValueError(f"{label}: an opening parenthesis is not closed.")
+                    f"{label}: every part of the expression must name its index. A part "
+                    f"joined by OR without index=, or an index= after NOT, reads every index "
+                    f"your roles search by default; write, for example, (index=a "
+                    f"sourcetype=x) OR (index=b sourcetype=y).")
+            raise ValueError(
+                f"{label}: add the index that holds the {platform} logs, for example "
+                f"index=main. Without index=, the searches read every index your roles "
+                f"search by default, and anyone who can send events to one of them could "
+                f"feed the detections. Enter {LEAVE_OUT} to leave {platform} out.")
         return value
 
     return check
@@ -152,6 +179,8 @@ THRESHOLDS: Tuple[Field, ...] = (
           integer("Minimum distinct secrets in an hour", 1, 100000)),
     Field("cloud_secrets_volume_baseline_multiplier", "Multiple of the busiest baseline hour",
           number("Multiple of the busiest baseline hour", 1, 100)),
+    Field("cloud_secrets_volume_ceiling", "Distinct secrets in an hour that always alert",
+          integer("Distinct secrets in an hour that always alert", 1, 100000)),
     Field("cloud_secrets_enumeration_window", "Enumeration window",
           time_span("Enumeration window", 60, 600)),
     Field("cloud_secrets_enumeration_list_then_read_min", "Reads after a listing",
@@ -161,6 +190,10 @@ THRESHOLDS: Tuple[Field, ...] = (
     Field("cloud_secrets_enumeration_denied_min", "Denied requests",
           integer("Denied requests", 1, 100000)),
     Field("cloud_secrets_baseline_days", "Baseline days", integer("Baseline days", 1, 90)),
+    Field("cloud_secrets_baseline_min_days", "Learned days before a baseline counts",
+          integer("Learned days before a baseline counts", 1, 30)),
+    Field("cloud_secrets_baseline_max_lag", "Indexing delay the baseline accepts (minutes)",
+          integer("Indexing delay the baseline accepts (minutes)", 0, 1380)),
     Field("cloud_secrets_first_read_days", "Days before a secret counts as new",
           integer("Days before a secret counts as new", 1, 90)),
     Field("cloud_secrets_first_read_min_days", "Days a principal learns",
@@ -196,6 +229,14 @@ def _threshold(macro: str) -> Field:
 # Checks across the fields of one tab, run on the values a save would leave in force.
 RELATIONS: Dict[str, Tuple[Callable[[Dict[str, str]], None], ...]] = {
     "thresholds": (
+        at_most(_threshold("cloud_secrets_volume_min_distinct"),
+                _threshold("cloud_secrets_volume_ceiling"),
+                "a principal with no baseline would otherwise need more distinct secrets to "
+                "alert than the ceiling that alerts for every principal."),
+        at_most(_threshold("cloud_secrets_baseline_min_days"),
+                _threshold("cloud_secrets_baseline_days"),
+                "the baseline keeps only that many days, so no principal could ever reach "
+                "the learned days it needs, and every one would stay on the floor."),
         at_most(_threshold("cloud_secrets_first_read_min_days"),
                 _threshold("cloud_secrets_first_read_days"),
                 "the app forgets a read after that many days, so a longer learning time "

@@ -9,12 +9,17 @@ replace UCC's generated ones):
   relations between the fields of the tab (fields.RELATIONS), then writes only the
   changed macros through the same endpoint, which puts them in the app's
   local/macros.conf. The page keeps no copy of its own: the macros are the settings.
-- AccountRulesHandler serves `<app>_account_rules[/<name>]`: the customer's rules file
-  (account_rules), listed, added, edited and deleted with the command's own validator.
+- AccountRulesHandler serves `<app>_account_rules[/<name>]`: the stanzas of
+  cloud_secrets_account_rules.conf in force (the app's own rules and the customer's),
+  listed, added, edited and deleted through splunkd's
+  configs/conf-cloud_secrets_account_rules endpoint with the caller's session key, each
+  save checked by the command's own validator first (account_rules).
 
-Who may save is decided by restmap.conf (admin_all_objects for POST and DELETE, from
-globalConfig.json); splunkd also checks the caller's write permission on the macros.
-Nothing here logs a field value or a rule pattern: only counts and names of macros.
+Who may read and who may save is decided by splunkd from restmap.conf (the
+admin_all_objects capability for GET, POST, PUT and DELETE, from globalConfig.json);
+splunkd also checks the caller's permissions on the macros and on the rules file.
+Nothing here logs a field value or a rule pattern: only the names of macros, rules and
+keys, and counts.
 """
 
 from __future__ import annotations
@@ -66,10 +71,12 @@ SETTINGS_ENDPOINT = MultipleModel(
 # splunkd's configs/conf-macros endpoint, in the app's namespace (servicesNS/nobody/<app>).
 MACROS_ENDPOINT = SingleModel("macros", RestModel([field.RestField(DEFINITION)]), app=APP_ID)
 
-RULE_FIELDS = (account_rules.POSITION, *account_rules.rules.COLUMNS)
+# splunkd's configs/conf-cloud_secrets_account_rules endpoint, in the app's namespace. UCC
+# would name the tab's file after the tab (cloud_secrets_detection_account_rules.conf):
+# the rules keep the name the cloudsecrets command reads (rules.CONF_NAME).
 RULES_ENDPOINT = SingleModel(
-    f"{APP_ID}_account_rules",
-    RestModel([field.RestField(name) for name in RULE_FIELDS],
+    account_rules.rules.CONF_NAME,
+    RestModel([field.RestField(key) for key in account_rules.RULE_KEYS],
               special_fields=[field.RestField("name", required=True)]),
     app=APP_ID,
     config_name="account_rules",
@@ -131,53 +138,99 @@ class MacroSettingsHandler(AdminExternalHandler):
         return [self._tab(name)]
 
 
-def _rule_entity(rule: Dict[str, str]) -> RestEntity:
-    content = {key: value for key, value in rule.items() if key != account_rules.NAME}
-    return RestEntity(rule[account_rules.NAME], content, RULES_ENDPOINT.model(None),
-                      RULES_ENDPOINT.user, RULES_ENDPOINT.app)
+def _as_text(value) -> str:
+    """splunkd shows `disabled` as a JSON boolean; the page and the rules file say true or
+    false, as rules.validate_rule spells it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+class AccountRulesHandler(AdminExternalHandler):
+    """The Account rules tab: the stanzas of cloud_secrets_account_rules.conf in force.
+
+    Every call goes to splunkd with the caller's session key (self.handler, a
+    splunktaucclib RestHandler on RULES_ENDPOINT): listing shows default/ overlaid by
+    local/ as splunkd merges them, a save writes local/ once account_rules.changes has
+    checked the stanza the save would leave in force, and a rule of the app's default/
+    cannot be deleted (splunkd keeps it; the answer says to disable it instead).
+    """
+
+    def _found(self, name: str):
+        """The rule's entity as splunkd lists it, or None when there is no such stanza."""
+        try:
+            return next(iter(self.handler.get(name)), None)
+        except RestError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def _entity(self, found) -> RestEntity:
+        content = {key: _as_text(found.content.get(key)) for key in account_rules.RULE_KEYS}
+        return RestEntity(found.name, content, self.endpoint.model(None), self.endpoint.user,
+                          self.endpoint.app, acl=found.eai.acl)
+
+    def _in_force(self, found) -> Dict[str, str]:
+        return {key: _as_text(found.content.get(key)) for key in account_rules.RULE_KEYS
+                if key in found.content}
+
+    def _missing(self, name: str) -> RestError:
+        return RestError(404, f'There is no rule named "{name}".')
+
+    @build_conf_info
+    def handleList(self, confInfo) -> List[RestEntity]:
+        if self.callerArgs.id:
+            found = self._found(self.callerArgs.id)
+            if found is None:
+                raise self._missing(self.callerArgs.id)
+            return [self._entity(found)]
+        return [self._entity(found) for found in self.handler.all(count=0)]
+
+    @build_conf_info
+    def handleCreate(self, confInfo) -> List[RestEntity]:
+        name = _answer(lambda: account_rules.check_name(self.callerArgs.id))
+        if self._found(name) is not None:
+            raise RestError(409, f'A rule named "{name}" already exists: edit it, or choose '
+                                 f"another name.")
+        written = _answer(lambda: account_rules.changes(
+            None, account_rules.submitted_values(self.payload)))
+        list(self.handler.create(name, written))
+        LOGGER.info("configuration page: account rule %s added (keys: %s)", name,
+                    ", ".join(sorted(written)))
+        return [self._entity(self._found(name))]
+
+    @build_conf_info
+    def handleEdit(self, confInfo) -> List[RestEntity]:
+        name = self.callerArgs.id
+        found = self._found(name)
+        if found is None:
+            raise self._missing(name)
+        written = _answer(lambda: account_rules.changes(
+            self._in_force(found), account_rules.submitted_values(self.payload)))
+        if written:
+            list(self.handler.update(name, written))
+        LOGGER.info("configuration page: account rule %s saved, %d key(s) changed: %s", name,
+                    len(written), ", ".join(sorted(written)) or "none")
+        return [self._entity(self._found(name))]
+
+    @build_conf_info
+    def handleRemove(self, confInfo) -> List[RestEntity]:
+        name = self.callerArgs.id
+        found = self._found(name)
+        if found is None:
+            raise self._missing(name)
+        if not found.eai.acl.get("removable", True):
+            raise RestError(400, f'The rule "{name}" ships with the app, and splunkd cannot '
+                                 f"delete a rule of the app's default folder. Edit it and "
+                                 f"tick Disabled to turn it off.")
+        list(self.handler.delete(name))
+        LOGGER.info("configuration page: account rule %s deleted", name)
+        return []
 
 
 def _answer(action):
-    """Turn the store's RuleProblem into the REST error the page shows to the admin."""
+    """Turn account_rules' RuleProblem into the REST error the page shows to the admin."""
     try:
         return action()
     except account_rules.RuleProblem as problem:
         raise RestError(problem.status, str(problem)) from None
-
-
-class AccountRulesHandler(AdminExternalHandler):
-    """The Account rules tab: the local rules file, listed and changed one rule at a time."""
-
-    store = account_rules.RulesFile()
-
-    def _values(self) -> Dict[str, str]:
-        return {key: value for key, value in (self.payload or {}).items() if key in RULE_FIELDS}
-
-    @build_conf_info
-    def handleList(self, confInfo) -> List[RestEntity]:
-        listed = account_rules.with_positions(_answer(self.store.read))
-        if self.callerArgs.id:
-            listed = [rule for rule in listed if rule[account_rules.NAME] == self.callerArgs.id]
-            if not listed:
-                raise RestError(404, f'There is no rule named "{self.callerArgs.id}".')
-        return [_rule_entity(rule) for rule in listed]
-
-    @build_conf_info
-    def handleCreate(self, confInfo) -> List[RestEntity]:
-        rule = _answer(lambda: account_rules.create(self.store, self.callerArgs.id,
-                                                    self._values()))
-        LOGGER.info("configuration page: account rule added at position %s", rule["position"])
-        return [_rule_entity(rule)]
-
-    @build_conf_info
-    def handleEdit(self, confInfo) -> List[RestEntity]:
-        rule = _answer(lambda: account_rules.edit(self.store, self.callerArgs.id,
-                                                  self._values()))
-        LOGGER.info("configuration page: account rule at position %s changed", rule["position"])
-        return [_rule_entity(rule)]
-
-    @build_conf_info
-    def handleRemove(self, confInfo) -> List[RestEntity]:
-        _answer(lambda: account_rules.remove(self.store, self.callerArgs.id))
-        LOGGER.info("configuration page: one account rule deleted")
-        return []

@@ -9,6 +9,7 @@
 See the README section "The SPL engine" for what it supports, refuses and decides.
 """
 
+from . import rest  # noqa: F401  (registers the rest command)
 from .aggregates import FUNCTIONS as STATS_FUNCTIONS
 from .commands import PARSERS
 from .conf import AppConf

@@ -40,14 +40,59 @@ def test_the_generated_page_and_our_handlers_ship(packaged_app, conf):
         script = (packaged_app / "bin" / stanza["handlerfile"]).read_text()
         assert "cloud_secrets_setup.handlers" in script  # ours, not UCC's generated file
     admin = restmap["admin:cloud_secrets_detection_configuration"]
-    assert {admin[f"capability.{m}"] for m in ("post", "put", "delete")} == {"admin_all_objects"}
-    assert "capability.get" not in admin  # everybody who can use the app can read
+    assert set(admin["members"].replace(" ", "").split(",")) == {
+        "cloud_secrets_detection_settings", "cloud_secrets_detection_account_rules"}
+    # splunkd checks the capability of each method, reading included (restmap.conf.spec,
+    # capability.<post|delete|get|put>): a role without admin_all_objects cannot even
+    # list the page's endpoints.
+    for method in ("get", "post", "put", "delete"):
+        assert admin[f"capability.{method}"] == "admin_all_objects", method
+
+
+def test_the_account_rules_tab_is_a_table_tab_over_the_rules_conf(packaged_app, conf):
+    """What UCC generated for the tab, and what replaces its storage: the page (the
+    shipped globalConfig.json) has the table, restmap.conf routes the tab's endpoint to
+    our handler with every action, and the conf file it stores (through splunkd, shown by
+    tests/setup/test_account_rules_handler.py) is cloud_secrets_account_rules, replicated
+    in a search head cluster, with no UCC cloud_secrets_detection_account_rules.conf."""
+    page = json.loads((packaged_app / "appserver" / "static" / "js" / "build" /
+                       "globalConfig.json").read_text())
+    tab = next(t for t in page["pages"]["configuration"]["tabs"]
+               if t["name"] == "account_rules")
+    assert {h["field"] for h in tab["table"]["header"]} >= {"name", "order", "pattern",
+                                                           "account_type", "disabled"}
+    assert set(tab["table"]["actions"]) == {"edit", "delete", "clone"}
+    stanza = conf(packaged_app / "default" / "restmap.conf")[
+        "admin_external:cloud_secrets_detection_account_rules"]
+    assert stanza["handlerfile"] == "cloud_secrets_detection_rh_account_rules.py"
+    assert set(stanza["handleractions"].replace(" ", "").split(",")) == {
+        "list", "create", "edit", "remove"}
+    script = (packaged_app / "bin" / stanza["handlerfile"]).read_text()
+    assert "RULES_ENDPOINT" in script and "cloud_secrets_setup.handlers" in script
+    assert rules.CONF_NAME == "cloud_secrets_account_rules"
+    server = conf(packaged_app / "default" / "server.conf")
+    assert server["shclustering"]["conf_replication_include.cloud_secrets_account_rules"] == "true"
+    assert not list((packaged_app / "default").glob("cloud_secrets_detection_*.conf"))
+
+
+def test_the_page_and_app_conf_carry_one_version(packaged_app, conf):
+    app_version = conf(packaged_app / "default" / "app.conf")["launcher"]["version"]
+    assert json.loads(build.UCC_CONFIG.read_text())["meta"]["version"] == app_version
+    shipped = json.loads((packaged_app / "appserver" / "static" / "js" / "build" /
+                          "globalConfig.json").read_text())
+    assert shipped["meta"]["version"] == app_version
+    with pytest.raises(SystemExit, match="bump them together"):
+        build.check_page_version("0.0.1")
 
 
 def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
-    """The page writes macros and the rules lookup: no settings .conf, no copy to sync."""
+    """The page writes macros and the rules conf: no settings .conf, no copy to sync."""
     assert not list((packaged_app / "default").glob("cloud_secrets_detection_*.conf"))
-    assert "triggers" not in conf(packaged_app / "default" / "app.conf")
+    # The one reload trigger is the account rules' conf, which the page writes through
+    # splunkd and the command reads at each search: a save needs no restart.
+    triggers = conf(packaged_app / "default" / "app.conf")["triggers"]
+    assert {k: v for k, v in triggers.items() if k != "__name__"} == {
+        "reload.cloud_secrets_account_rules": "simple"}
 
 
 def test_ucc_clock_build_number_is_replaced_by_app_conf(packaged_app, conf):
@@ -164,7 +209,8 @@ def test_select_options_are_the_commands_own_values():
         "platform": ["*", *[p for p in schema.PLATFORMS if p != "Unknown"]],
         "principal_type": ["*", *schema.PRINCIPAL_TYPES],
         "match_field": list(rules.MATCH_FIELDS), "match": list(rules.MATCH_MODES),
-        "account_type": list(schema.ACCOUNT_TYPES)}
+        "account_type": list(schema.ACCOUNT_TYPES), "disabled": ["false", "true"]}
+    assert [rules.is_disabled(v) for v in options["disabled"]] == [False, True]
 
 
 def test_ucc_settings_meet_appinspect_and_private_app_needs():
@@ -187,8 +233,9 @@ def test_data_check_base_searches_are_transforming(packaged_app):
     view = ElementTree.parse(packaged_app / "default" / "data" / "ui" / "views" /
                              "cloud_secrets_data_check.xml").getroot()
     bases = [s for s in view.iter("search") if s.get("base") is None]
-    # Four step-1 searches, the steps, unknown events, the baseline and the known reads.
-    assert len(bases) == 8
+    # Four step-1 searches, the steps, the source macros' indexes, the 1.0 rules file,
+    # unknown events, the baseline, the known reads and the late events.
+    assert len(bases) == 11
     for search in bases:
         query = search.findtext("query")
         assert "| stats " in query, query
@@ -196,8 +243,12 @@ def test_data_check_base_searches_are_transforming(packaged_app):
     for macro in ("cloud_secrets_aws_sources", "cloud_secrets_gcp_sources",
                   "cloud_secrets_azure_sources", "cloud_secrets_vault_sources",
                   "cloud_secrets_sources", "cloudsecrets", "inputlookup cloud_secrets_baseline",
-                  "inputlookup cloud_secrets_first_read_known"):
+                  "inputlookup cloud_secrets_first_read_known",
+                  "inputlookup cloud_secrets_baseline_late", "configs/conf-macros",
+                  "data/lookup-table-files"):
         assert macro in every_query, macro
+    for rest in (s.findtext("query") for s in bases if "| rest " in s.findtext("query")):
+        assert "splunk_server=local" in rest, rest  # never fanned out to indexers
 
 
 def test_the_data_check_lists_the_commands_platforms_with_their_macros(packaged_app):
@@ -253,5 +304,98 @@ def test_the_page_fields_are_the_handlers_fields():
         assert {v["maxLength"] for e in entity for v in e["validators"]} == {
             fields.MAX_DEFINITION}
     rule_fields = {e["field"]: e for e in tabs["account_rules"]["entity"]}
-    assert set(rule_fields) == {"name", account_rules.POSITION, *rules.COLUMNS}
-    assert rule_fields["name"]["validators"][0]["pattern"] == account_rules._NAME.pattern
+    assert set(rule_fields) == {"name", *account_rules.RULE_KEYS}
+    assert rule_fields["name"]["validators"][0]["pattern"] == account_rules.NAME_PATTERN
+
+
+# -- The Data Check's rows about the app's own setup, run by the repository's SPL engine
+# over the packaged app. Oracles: the contract's Data Check requirements (setup.md;
+# adversaries.md, "source macros", "upgrading from 1.0", "the baseline learns only what
+# the rules saw") and the documented meaning of the late-events collection's fields.
+
+
+def _data_check_search(app: Path, search_id: str) -> str:
+    view = ElementTree.parse(app / "default" / "data" / "ui" / "views" /
+                             "cloud_secrets_data_check.xml").getroot()
+    return next(s.findtext("query") for s in view.iter("search") if s.get("id") == search_id)
+
+
+@pytest.fixture
+def data_check_app(packaged_app, tmp_path):
+    """A copy of the packaged app, to which a test adds local/ files and lookups."""
+    import shutil
+
+    app = tmp_path / packaged_app.name
+    shutil.copytree(packaged_app, app, ignore=shutil.ignore_patterns("lib", "appserver"))
+    return app
+
+
+def _engine(app: Path):
+    from devkit.spl import AppConf, Engine
+
+    return Engine(AppConf.load(app), app_dir=app, lookups_dir=app / "lookups",
+                  kvstore_dir=app.parent / "kvstore")
+
+
+def test_the_data_check_flags_source_macros_without_an_index(data_check_app):
+    (data_check_app / "local").mkdir()
+    (data_check_app / "local" / "macros.conf").write_text(
+        "[cloud_secrets_aws_sources]\ndefinition = index=aws sourcetype=aws:cloudtrail\n\n"
+        "[cloud_secrets_gcp_sources]\ndefinition = index=* sourcetype=google:gcp:pubsub:message\n\n"
+        "[cloud_secrets_vault_sources]\ndefinition = index IN (vault, vault_dr)\n")
+    rows = _engine(data_check_app).run(_data_check_search(data_check_app, "source_indexes"), [])
+    checks = {r["platform"]: r["check"] for r in rows}
+    assert set(checks) == {"AWS", "GCP", "Azure", "Vault"}
+    assert checks["AWS"].startswith("OK") and checks["Vault"].startswith("OK")
+    # index=* names no index; Azure keeps the shipped definition, which names none.
+    for platform in ("GCP", "Azure"):
+        assert "any index searched by default can feed the detections" in checks[platform]
+    definitions = {r["platform"]: r["definition"] for r in rows}
+    assert definitions["AWS"] == "index=aws sourcetype=aws:cloudtrail"  # the value in force
+
+
+def test_the_data_check_says_when_the_1_0_rules_file_is_still_there(data_check_app):
+    engine = _engine(data_check_app)
+    query = _data_check_search(data_check_app, "old_rules")
+    assert engine.run(query, [])[0]["old_rules_files"] == 0
+    (data_check_app / "lookups" / "cloud_secrets_account_rules_local.csv").write_text(
+        "platform,principal_type,match_field,match,pattern,account_type,description\n"
+        "*,*,principal,,*,High-Privilege,everyone\n")
+    assert engine.run(query, [])[0]["old_rules_files"] == 1
+    view = (data_check_app / "default" / "data" / "ui" / "views" /
+            "cloud_secrets_data_check.xml").read_text()
+    panel = view[view.index('<row depends="$old_rules_file$">'):]
+    panel = panel[:panel.index("</row>")]
+    assert "no longer reads it" in panel and "Account rules" in panel
+    assert "configuration?tab=account_rules" in panel
+
+
+def test_the_data_check_totals_late_events_per_platform_over_the_range(data_check_app):
+    engine = _engine(data_check_app)
+    day = 86400.0
+    midnight = 1714262400.0  # 2024-04-28 00:00 UTC
+    engine.write_lookup("cloud_secrets_baseline_late", [
+        {"principal": "arn:aws:iam::1:role/a", "platform": "AWS", "day": midnight - day,
+         "late_events": 400, "max_delay_minutes": 600},
+        {"principal": "arn:aws:iam::1:role/b", "platform": "AWS", "day": midnight,
+         "late_events": 5, "max_delay_minutes": 45},
+        {"principal": "arn:aws:iam::1:role/a", "platform": "AWS", "day": midnight - 9 * day,
+         "late_events": 1000, "max_delay_minutes": 9000},  # before the range: not counted
+        {"principal": "token-admin", "platform": "Vault", "day": midnight, "late_events": 2,
+         "max_delay_minutes": 31},
+    ])
+    rows = engine.run(_data_check_search(data_check_app, "late_events"), [],
+                      now=midnight + 14 * 3600, earliest=midnight - 7 * day,
+                      latest=midnight + 14 * 3600)
+    from devkit.spl import format_value
+
+    by_platform = {r["platform"]: {k: format_value(v) for k, v in r.items()} for r in rows}
+    assert set(by_platform) == {"AWS", "GCP", "Azure", "Vault"}
+    assert (by_platform["AWS"]["late_events"], by_platform["AWS"]["principals"]) == ("405", "2")
+    assert by_platform["AWS"]["newest_day"] == "2024-04-28"
+    assert by_platform["AWS"]["longest_delay_minutes"] == "600"
+    assert by_platform["GCP"]["longest_delay_minutes"] == "-"
+    assert by_platform["Vault"]["late_events"] == "2"
+    assert by_platform["GCP"]["late_events"] == "0"
+    assert by_platform["GCP"]["meaning"].startswith("None")
+    assert by_platform["AWS"]["meaning"].startswith("Not learned")

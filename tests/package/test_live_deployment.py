@@ -35,7 +35,6 @@ VOLUME = "Cloud Secrets - Unusual Volume of Secret Reads - Rule"
 ENUMERATION = "Cloud Secrets - Secret Store Enumeration - Rule"
 BASELINE = "Cloud Secrets - Baseline - Build"
 GRANT_THEN_READ = "Cloud Secrets - Secret Access Granted Then Read - Rule"
-LOCAL_RULES = "cloud_secrets_account_rules_local"
 VIEWS = sorted((ROOT / "default" / "data" / "ui" / "views").glob("*.xml"))
 
 
@@ -143,22 +142,23 @@ def test_every_outputlookup_keeps_its_lookup_when_it_receives_nothing(searches):
 def test_the_package_ships_no_file_that_customers_edit_or_searches_write(
         confs, searches, packaged_app):
     shipped = {p.name for p in (packaged_app / "lookups").iterdir()}
-    customer_files = {confs["transforms"][LOCAL_RULES]["filename"]}
     search_files = {confs["transforms"][name].get("filename")
                     for name in lookups_written(searches)} - {None}
-    assert not shipped & (customer_files | search_files), shipped
-    assert not (ROOT / "lookups" / confs["transforms"][LOCAL_RULES]["filename"]).exists()
+    assert not shipped & search_files, shipped
+    # the customer's account rules live in local/, which never ships
+    assert not (packaged_app / "local").exists()
+    assert not [p for p in shipped if p.startswith("cloud_secrets_account_rules")]
 
 
-def test_a_missing_local_rules_file_counts_as_empty(packaged_app):
-    """The packaged command loads its rules from the packaged lookups/ alone."""
+def test_without_local_rules_the_shipped_ones_apply(packaged_app):
+    """The packaged command loads its rules from the packaged default/ alone."""
+    from cloud_secrets import conf_file
     from cloud_secrets.engine import Engine
-    from cloud_secrets.rules import load_file
 
-    engine = Engine.load(packaged_app / "lookups")
-    shipped = load_file(packaged_app / "lookups" / "cloud_secrets_account_rules.csv",
-                        required=True)
-    assert len(engine.rules) == len(shipped) > 0
+    engine = Engine.load(packaged_app)
+    shipped = conf_file.parse((packaged_app / "default" / "cloud_secrets_account_rules.conf")
+                              .read_text(encoding="utf-8"))
+    assert len(engine.rules) == len(shipped) > 0 and engine.rule_warnings == ()
 
 
 # -- tampering ----------------------------------------------------------------------------
@@ -166,7 +166,6 @@ def test_a_missing_local_rules_file_counts_as_empty(packaged_app):
 def test_every_csv_lookup_checks_write_permission(confs):
     csv_lookups = {name: t for name, t in confs["transforms"].items()
                    if t.get("filename", "").endswith((".csv", ".csv.gz"))}
-    assert LOCAL_RULES in csv_lookups
     for name, settings in csv_lookups.items():
         assert settings.get("check_permission") == "true", name
     for name, settings in confs["transforms"].items():

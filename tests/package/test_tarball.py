@@ -38,7 +38,8 @@ def test_modes_and_owners(members):
     "bin/cloud_secrets/engine.py", "bin/lib/splunklib/searchcommands/__init__.py",
     "default/app.conf", "default/commands.conf", "default/searchbnf.conf",
     "default/transforms.conf", "default/collections.conf",
-    "lookups/cloud_secrets_account_rules.csv", "static/appIcon.png",
+    "default/cloud_secrets_account_rules.conf", "default/distsearch.conf",
+    "lookups/cloud_secrets_platforms.csv", "static/appIcon.png",
     "static/appIcon_2x.png"])
 def test_expected_files_ship(members, path):
     assert f"{APP_ID}/{path}" in {m.name for m in members}

@@ -46,11 +46,25 @@ def test_debug_counts_go_to_splunks_log_folder_and_nothing_else(splunk_home):
                          args=["logging_level=DEBUG"])
     assert result.returncode == 0 and result.errors == []
     log = (home / "var" / "log" / "splunk" / "cloud_secrets_detection.log").read_text()
-    shipped = (app / "lookups" / "cloud_secrets_account_rules.csv").read_text().splitlines()
-    assert f"loaded {len(shipped) - 1} account rules" in log
+    shipped = (app / "default" / "cloud_secrets_account_rules.conf").read_text()
+    assert f"loaded {shipped.count(chr(10) + '[')} account rules" in log
     assert "6 records AWS=2 Unknown=2 Vault=2" in log
     for secret in SENTINELS:
         assert secret not in log and secret not in result.stderr
+
+
+def test_a_skipped_customer_rule_is_logged_by_name_without_its_pattern(splunk_home):
+    home, app = splunk_home
+    (app / "local").mkdir()
+    (app / "local" / "cloud_secrets_account_rules.conf").write_text(
+        "[leaky]\nplatform = *\nprincipal_type = *\nmatch_field = principal\nmatch = regex\n"
+        f"pattern = ({SENTINELS[0]}+)+$\naccount_type = Service-Account\n")
+    result = run_command(app / "bin" / "cloudsecrets.py", [events()])
+    assert result.returncode == 0 and result.errors == []
+    log = (home / "var" / "log" / "splunk" / "cloud_secrets_detection.log").read_text()
+    (line,) = [line for line in log.splitlines() if "account rule skipped" in line]
+    assert " WARNING " in line and "[leaky]: pattern is refused" in line
+    assert SENTINELS[0] not in log and SENTINELS[0] not in str(result.messages)
 
 
 def test_without_a_splunk_folder_the_counts_go_to_stderr(command):

@@ -2,13 +2,11 @@
 
 - `installed_app`: the packaged app (build.assemble) copied to <tmp>/etc/apps/<app id>/,
   where splunkd installs apps (splunktaucclib finds the app's name from that path).
-- `splunkd`: an HTTP server on 127.0.0.1 answering the one splunkd endpoint the handlers
-  call, configs/conf-macros, as splunkd's REST API reference documents it ("Configuration
-  endpoint descriptions": GET configs/conf-{file}/{stanza} returns the stanza as an Atom
-  feed entry, JSON with output_mode=json; POST to it sets the keys sent, form-encoded, in
-  the namespace's local layer; an unknown stanza answers 404 with a messages list). Its
-  namespace servicesNS/nobody/<app> reads default/macros.conf overlaid by local/macros.conf
-  and writes local/macros.conf, as splunkd does for an app. Every request is recorded.
+- `splunkd`: an HTTP server on 127.0.0.1 answering the splunkd endpoints the handlers
+  call, configs/conf-macros and configs/conf-cloud_secrets_account_rules, as splunkd's
+  REST API reference documents them (see splunkd_emulator.py): in the namespace
+  servicesNS/nobody/<app> it reads default/ overlaid by local/ and writes local/, as
+  splunkd does for an app. Every request is recorded.
 - `run_handler`: runs a handler script in a fresh Python process, with tests/setup/
   splunkd_python (a stand-in for splunkd's private `splunk.admin`) on its path.
 """
@@ -50,12 +48,13 @@ def splunkd(installed_app):
             body = self.rfile.read(length).decode() if length else ""
             form = {k: v[0] for k, v in urllib.parse.parse_qs(
                 body, keep_blank_values=True).items()}
+            query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
             state.requests.append((method, url.path, form))
             if self.headers.get("Authorization") != f"Splunk {SESSION_KEY}":
                 status, payload = 401, {"messages": [{"type": "WARN",
                                                       "text": "call not properly authenticated"}]}
             else:
-                status, payload = state.handle(method, url.path, form)
+                status, payload = state.handle(method, url.path, form, query)
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=UTF-8")
@@ -68,6 +67,9 @@ def splunkd(installed_app):
 
         def do_POST(self):
             self._answer("POST")
+
+        def do_DELETE(self):
+            self._answer("DELETE")
 
         def log_message(self, *args):
             pass

@@ -1,152 +1,199 @@
-"""The Account rules tab: the local rules lookup, checked by the command's own validator.
+"""The Account rules tab: the stanzas of cloud_secrets_account_rules.conf, through splunkd.
 
-Oracle: the contract's rule semantics (cloudsecrets-command.md, README "Account types"),
-checked through the command itself: a saved file must load in the packaged command's
-rules loader, and a rule the command refuses must be refused by the page.
+Oracles: the contract's rule format and safety requirements (cloudsecrets-command.md,
+"Account type"; adversaries.md, "rule format", "no exemption from a name the caller
+chooses", "rules out of outputlookup's reach"), the app's shipped
+default/cloud_secrets_account_rules.conf, and splunkd's configs/conf-{file} endpoint as
+the REST API reference documents it (tests/setup/splunkd_emulator.py): listing merges
+default/ and local/, saves land in local/, a stanza of default/ cannot be deleted.
 """
 
 from __future__ import annotations
 
-import csv
-import sys
-
 import pytest
+from splunkd_emulator import read_conf
 
 SCRIPT = "cloud_secrets_detection_rh_account_rules.py"
+CONF = "cloud_secrets_account_rules"
 RULE = {"platform": "AWS", "principal_type": "role", "match_field": "principal",
         "match": "wildcard", "pattern": "*:role/BreakGlass*", "account_type": "High-Privilege",
-        "description": "break-glass roles"}
+        "description": "break-glass roles", "order": "10", "disabled": "false"}
 
 
-def local_rules(app) -> list:
-    path = app / "lookups" / "cloud_secrets_account_rules_local.csv"
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+def local(app) -> dict:
+    return read_conf(app / "local" / f"{CONF}.conf")
 
 
-def load_with_the_command(app):
-    """The packaged command's own loader, as cloudsecrets runs it at search start."""
-    sys.path.insert(0, str(app / "bin"))
-    try:
-        for name in [m for m in sys.modules if m == "cloud_secrets" or m.startswith(
-                "cloud_secrets.")]:
-            del sys.modules[name]
-        from cloud_secrets import rules
-
-        return rules.load(app / "lookups")
-    finally:
-        sys.path.remove(str(app / "bin"))
+def shipped(app) -> dict:
+    return read_conf(app / "default" / f"{CONF}.conf")
 
 
-def test_an_empty_rules_file_lists_nothing(run_handler):
-    assert run_handler(SCRIPT, "list")["entries"] == {}
+def writes(splunkd) -> list:
+    return [r for r in splunkd.requests if r[0] in ("POST", "DELETE")]
 
 
-def test_a_missing_rules_file_counts_as_empty(run_handler, installed_app):
-    (installed_app / "lookups" / "cloud_secrets_account_rules_local.csv").unlink(missing_ok=True)
-    assert run_handler(SCRIPT, "list")["entries"] == {}
+def a_shipped_rule(app, account_type: str) -> str:
+    return next(name for name, keys in shipped(app).items()
+                if keys.get("account_type") == account_type and keys.get("match_field") in (
+                    "principal", "principal_role"))
+
+
+def test_listing_shows_the_shipped_rules_with_their_keys(run_handler, installed_app):
+    listed = run_handler(SCRIPT, "list")["entries"]
+    default = shipped(installed_app)
+    assert default, "the app ships its rules in default/"
+    assert set(default) <= set(listed)
+    for name, keys in default.items():
+        for key, value in keys.items():
+            if key != "disabled":
+                assert listed[name][key] == value, (name, key)
+
+
+def test_listing_shows_a_rule_edited_by_hand_as_it_is_in_force(run_handler, installed_app):
+    name = a_shipped_rule(installed_app, "High-Privilege")
+    (installed_app / "local").mkdir()
+    (installed_app / "local" / f"{CONF}.conf").write_text(
+        f"[{name}]\ndisabled = 1\n\n[ops_people]\nplatform = *\nprincipal_type = *\n"
+        f"match_field = principal\nmatch = wildcard\npattern = ops-*\n"
+        f"account_type = Standard-User\norder = 5\n")
+    listed = run_handler(SCRIPT, "list")["entries"]
+    assert listed[name]["disabled"] == "true"  # `disabled = 1` in the file
+    assert listed[name]["pattern"] == shipped(installed_app)[name]["pattern"]
+    assert listed["ops_people"]["pattern"] == "ops-*"
+    assert run_handler(SCRIPT, "list", "ops_people")["entries"]["ops_people"]["order"] == "5"
+
+
+def test_a_new_rule_is_a_local_stanza(run_handler, splunkd, installed_app):
     answer = run_handler(SCRIPT, "create", "break_glass", RULE)
     assert "error" not in answer, answer
-    assert [r["name"] for r in local_rules(installed_app)] == ["break_glass"]
+    assert local(installed_app)["break_glass"]["pattern"] == "*:role/BreakGlass*"
+    assert local(installed_app)["break_glass"]["account_type"] == "High-Privilege"
+    assert answer["entries"]["break_glass"]["order"] == "10"
+    # Written through splunkd's conf endpoint, and nothing under lookups/.
+    assert [(m, p.rsplit("/", 1)[1]) for m, p, _ in writes(splunkd)] == [
+        ("POST", f"conf-{CONF}")]
+    assert not list((installed_app / "lookups").glob("*local*"))
 
 
-def test_created_rules_take_their_positions_and_the_command_uses_them(run_handler,
-                                                                      installed_app):
-    assert "error" not in run_handler(SCRIPT, "create", "break_glass", RULE)
-    second = {**RULE, "pattern": "svc-*", "principal_type": "user",
-              "account_type": "Service-Account", "position": "1"}
-    assert "error" not in run_handler(SCRIPT, "create", "svc_users", second)
-    listed = run_handler(SCRIPT, "list")["entries"]
-    assert {name: entry["position"] for name, entry in listed.items()} == {
-        "svc_users": "1", "break_glass": "2"}
-    assert [r["name"] for r in local_rules(installed_app)] == ["svc_users", "break_glass"]
-    ruleset = load_with_the_command(installed_app)
-    first = ruleset.rules[0]
-    assert (first.source, first.pattern, first.account_type) == (
-        "cloud_secrets_account_rules_local.csv:2", "svc-*", "Service-Account")
-    assert ruleset.classify("AWS", "role", "arn:aws:iam::1:role/BreakGlassAdmin", "", "", "") == (
-        "High-Privilege", "cloud_secrets_account_rules_local.csv:3")
+def test_disabling_a_shipped_rule_writes_only_disabled(run_handler, splunkd, installed_app):
+    name = a_shipped_rule(installed_app, "High-Privilege")
+    in_force = run_handler(SCRIPT, "list", name)["entries"][name]
+    # The page sends every field of the form, changed or not.
+    assert in_force["disabled"] == "false"
+    answer = run_handler(SCRIPT, "edit", name, {**in_force, "disabled": "true"})
+    assert "error" not in answer, answer
+    assert local(installed_app) == {name: {"disabled": "true"}}
+    assert answer["entries"][name]["disabled"] == "true"
+    assert shipped(installed_app)[name] == read_conf(
+        installed_app / "default" / f"{CONF}.conf")[name]  # default/ untouched
 
 
-def test_edit_changes_and_moves_a_rule(run_handler, installed_app):
-    run_handler(SCRIPT, "create", "a", RULE)
-    run_handler(SCRIPT, "create", "b", {**RULE, "pattern": "*:role/Other*"})
-    answer = run_handler(SCRIPT, "edit", "b", {"account_type": "Service-Account",
-                                               "position": "1"})
-    assert answer["entries"]["b"]["account_type"] == "Service-Account"
-    rows = local_rules(installed_app)
-    assert [(r["name"], r["account_type"]) for r in rows] == [
-        ("b", "Service-Account"), ("a", "High-Privilege")]
-
-
-def test_remove_deletes_only_that_rule(run_handler, installed_app):
-    run_handler(SCRIPT, "create", "a", RULE)
-    run_handler(SCRIPT, "create", "b", {**RULE, "pattern": "*:role/Other*"})
-    assert "error" not in run_handler(SCRIPT, "remove", "a")
-    assert [r["name"] for r in local_rules(installed_app)] == ["b"]
+def test_an_unchanged_save_writes_nothing(run_handler, splunkd, installed_app):
+    name = a_shipped_rule(installed_app, "Service-Account")
+    in_force = run_handler(SCRIPT, "list", name)["entries"][name]
+    assert "error" not in run_handler(SCRIPT, "edit", name, in_force)
+    assert writes(splunkd) == []
 
 
 @pytest.mark.parametrize(("change", "words"), [
-    ({"match": "regex", "pattern": "(a+)+$"}, "refused"),
-    ({"match": "regex", "pattern": "(unclosed"}, "does not compile"),
-    ({"match": "regex", "pattern": r"(\w+)\1"}, "refused"),
-    ({"platform": "Oracle"}, 'unknown platform "Oracle"'),
-    ({"account_type": "Admin"}, 'unknown account_type "Admin"'),
-    ({"match_field": "src"}, 'unknown match_field "src"'),
-    ({"pattern": "  "}, "empty pattern"),
-    ({"position": "0"}, "Position"),
-    ({"position": "first"}, "Position"),
+    ({"match": "regex", "pattern": "(zqx+)+$"}, "refused"),
+    ({"match": "regex", "pattern": "^(?:[a-z0-9]+[-_]?){1,8}-zqx$"}, "refused"),
+    ({"match": "regex", "pattern": "(zqx"}, "compile"),
+    ({"match_field": "user_agent"}, "High-Privilege"),
+    ({"match_field": "principal_session"}, "High-Privilege"),
+    ({"account_type": "Admin"}, "account_type"),
+    ({"order": "first"}, "order"),
+    ({"order": "-1.5"}, "order"),
+    ({"platform": "Oracle"}, "platform"),
+    ({"pattern": "  "}, "pattern"),
+    ({"description": "two\nlines"}, "one line"),
 ])
-def test_a_rule_the_command_would_refuse_is_not_saved(run_handler, splunkd, installed_app,
-                                                      change, words):
-    # The package ships no local rules file: one saved rule creates it, and the refused
-    # rule must leave it as it was.
-    assert "error" not in run_handler(SCRIPT, "create", "good_rule", RULE)
-    path = installed_app / "lookups" / "cloud_secrets_account_rules_local.csv"
-    before = path.read_bytes()
+def test_a_rule_the_command_would_refuse_writes_nothing(run_handler, splunkd, installed_app,
+                                                        change, words):
     answer = run_handler(SCRIPT, "create", "bad_rule", {**RULE, **change})
     assert words in answer.get("error", ""), answer
     assert "Traceback" not in answer["error"]
-    assert path.read_bytes() == before
+    # The validator's reason is given, never the pattern itself.
+    assert "zqx" not in answer["error"] and "BreakGlass" not in answer["error"]
+    assert writes(splunkd) == []
+    assert not (installed_app / "local" / f"{CONF}.conf").exists()
 
 
-@pytest.mark.parametrize("name", ["bad name", "_hidden", "x" * 101, "a/b"])
-def test_names_are_checked(run_handler, name):
+@pytest.mark.parametrize("field", ["user_agent", "principal_session"])
+def test_an_edit_is_checked_as_the_rule_would_be_in_force(run_handler, splunkd, installed_app,
+                                                          field):
+    """Only match_field is sent: the shipped High-Privilege account_type it would keep
+    makes it a High-Privilege rule on a value the caller chooses."""
+    name = a_shipped_rule(installed_app, "High-Privilege")
+    answer = run_handler(SCRIPT, "edit", name, {"match_field": field})
+    assert "High-Privilege" in answer.get("error", ""), answer
+    assert writes(splunkd) == []
+    assert not (installed_app / "local" / f"{CONF}.conf").exists()
+
+
+def test_a_local_rule_can_be_deleted(run_handler, splunkd, installed_app):
+    run_handler(SCRIPT, "create", "a", RULE)
+    run_handler(SCRIPT, "create", "b", {**RULE, "pattern": "*:role/Other*"})
+    assert "error" not in run_handler(SCRIPT, "remove", "a")
+    assert set(local(installed_app)) == {"b"}
+    assert "a" not in run_handler(SCRIPT, "list")["entries"]
+
+
+def test_a_shipped_rule_cannot_be_deleted_and_the_answer_says_disable(run_handler, splunkd,
+                                                                      installed_app):
+    name = a_shipped_rule(installed_app, "High-Privilege")
+    answer = run_handler(SCRIPT, "remove", name)
+    assert "ships with the app" in answer.get("error", "") and "Disabled" in answer["error"]
+    assert writes(splunkd) == []
+    assert name in run_handler(SCRIPT, "list")["entries"]
+
+
+def test_splunkd_itself_refuses_to_delete_a_shipped_stanza(splunkd, installed_app):
+    """The emulator's own behaviour, which the handler test above relies on not reaching."""
+    name = next(iter(shipped(installed_app)))
+    status, _ = splunkd.handle("DELETE", f"/servicesNS/nobody/cloud_secrets_detection/"
+                                         f"configs/conf-{CONF}/{name}", {})
+    assert status == 400 and name in shipped(installed_app)
+
+
+@pytest.mark.parametrize("name", ["bad name", "_hidden", "x" * 101, "a/b", "a]b"])
+def test_names_are_checked(run_handler, splunkd, name):
     assert "Name:" in run_handler(SCRIPT, "create", name, RULE).get("error", "")
+    assert writes(splunkd) == []
 
 
-def test_a_name_is_unique(run_handler):
+def test_a_name_is_unique_shipped_names_included(run_handler, splunkd, installed_app):
     run_handler(SCRIPT, "create", "a", RULE)
     assert "already exists" in run_handler(SCRIPT, "create", "a", RULE)["error"]
+    taken = a_shipped_rule(installed_app, "Service-Account")
+    assert "already exists" in run_handler(SCRIPT, "create", taken, RULE)["error"]
+    assert len(writes(splunkd)) == 1
 
 
-def test_rules_written_by_hand_are_listed_with_row_names(run_handler, installed_app):
-    path = installed_app / "lookups" / "cloud_secrets_account_rules_local.csv"
-    path.write_text("platform,principal_type,match_field,match,pattern,account_type,"
-                    "description\n*,*,principal,,ops-*,Standard-User,ops people\n")
-    listed = run_handler(SCRIPT, "list")["entries"]
-    assert list(listed) == ["row_2"]
-    assert (listed["row_2"]["pattern"], listed["row_2"]["position"]) == ("ops-*", "1")
-    run_handler(SCRIPT, "create", "added", RULE)
-    assert [r["name"] for r in local_rules(installed_app)] == ["row_2", "added"]
-
-
-def test_a_broken_file_is_named_with_its_row(run_handler, installed_app):
-    path = installed_app / "lookups" / "cloud_secrets_account_rules_local.csv"
-    path.write_text("platform,principal_type,match_field,match,pattern,account_type,"
-                    "description\nMars,*,principal,,x,Standard-User,\n")
-    answer = run_handler(SCRIPT, "list")
-    assert "cloud_secrets_account_rules_local.csv, row 2" in answer["error"]
-    assert "Traceback" not in answer["error"]
+def test_an_unknown_rule_is_answered_404(run_handler):
+    for action in ("list", "edit", "remove"):
+        answer = run_handler(SCRIPT, action, "no_such_rule", {"order": "3"} if action == "edit"
+                             else None)
+        assert 'There is no rule named "no_such_rule"' in answer.get("error", ""), answer
 
 
 def test_no_pattern_reaches_the_log(run_handler, installed_app):
     run_handler(SCRIPT, "create", "a", {**RULE, "pattern": "*very-distinctive-pattern*"})
+    run_handler(SCRIPT, "edit", "a", {"pattern": "*another-distinctive-one*"})
     log = installed_app.parents[2] / "var" / "log" / "splunk" / "cloud_secrets_detection.log"
-    assert "account rule added" in log.read_text()
-    assert "very-distinctive" not in log.read_text()
+    text = log.read_text()
+    assert "account rule a added" in text and "account rule a saved" in text
+    assert "distinctive" not in text and "BreakGlass" not in text
 
 
-def test_the_page_calls_no_splunkd_endpoint_for_rules(run_handler, splunkd):
-    run_handler(SCRIPT, "create", "a", RULE)
-    assert splunkd.requests == []
+@pytest.mark.parametrize("version", ["3.9", "3.13"])
+def test_the_handler_runs_on_splunks_pythons(run_handler, installed_app, version, python_of):
+    python = python_of(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    answer = run_handler(SCRIPT, "create", "break_glass", RULE, python=python)
+    assert answer["entries"]["break_glass"]["pattern"] == RULE["pattern"], answer
+    refused = run_handler(SCRIPT, "create", "bad", {**RULE, "match_field": "user_agent"},
+                          python=python)
+    assert "High-Privilege" in refused.get("error", ""), refused
+    assert set(local(installed_app)) == {"break_glass"}

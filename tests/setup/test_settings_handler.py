@@ -81,6 +81,14 @@ def test_an_unchanged_value_is_not_written(run_handler, splunkd, installed_app):
     ("data_sources", "cloud_secrets_azure_sources", 'index=azure sourcetype="mscs', "quote"),
     ("data_sources", "cloud_secrets_azure_sources", "(index=a OR index=b", "parenthesis"),
     ("data_sources", "cloud_secrets_vault_sources", "   ", "index=nothing_here"),
+    ("data_sources", "cloud_secrets_aws_sources", "sourcetype=aws:cloudtrail", "add the index"),
+    ("data_sources", "cloud_secrets_aws_sources", "index=* sourcetype=aws:cloudtrail",
+     "index=*"),
+    ("data_sources", "cloud_secrets_gcp_sources", "index=gcp earliest=-1y", "earliest"),
+    ("data_sources", "cloud_secrets_azure_sources", "index=azure OR sourcetype=x",
+     "every part"),
+    ("data_sources", "cloud_secrets_vault_sources", r"index=vault sourcetype=a\b",
+     "backslash"),
     ("thresholds", "cloud_secrets_volume_min_distinct", "twenty", "whole number"),
     ("thresholds", "cloud_secrets_volume_min_distinct", "0", "from 1"),
     ("thresholds", "cloud_secrets_volume_baseline_multiplier", "0.5", "from 1 to 100"),
@@ -93,6 +101,13 @@ def test_an_unchanged_value_is_not_written(run_handler, splunkd, installed_app):
     ("thresholds", "cloud_secrets_cross_cloud_min_distinct", "100001", "from 1 to 100000"),
     ("thresholds", "cloud_secrets_cross_cloud_min_platforms", "1", "from 2 to 4"),
     ("thresholds", "cloud_secrets_cross_cloud_min_platforms", "5", "from 2 to 4"),
+    ("thresholds", "cloud_secrets_volume_ceiling", "0", "from 1 to 100000"),
+    ("thresholds", "cloud_secrets_volume_ceiling", "1e3", "whole number"),
+    ("thresholds", "cloud_secrets_baseline_max_lag", "1381", "from 0 to 1380"),
+    ("thresholds", "cloud_secrets_baseline_max_lag", "-5", "whole number"),
+    ("thresholds", "cloud_secrets_baseline_max_lag", "30m", "whole number"),
+    ("thresholds", "cloud_secrets_baseline_min_days", "0", "from 1 to 30"),
+    ("thresholds", "cloud_secrets_baseline_min_days", "31", "from 1 to 30"),
 ])
 def test_an_invalid_value_writes_nothing(run_handler, splunkd, installed_app, tab, field,
                                          value, words):
@@ -144,6 +159,66 @@ def test_the_learning_time_is_not_longer_than_the_window(run_handler, splunkd, i
     assert "Traceback" not in answer["error"]
     assert posts(splunkd) == []
     assert local.read_text() == by_hand if by_hand else not local.exists()
+
+
+@pytest.mark.parametrize(("data", "by_hand", "words"), [
+    # the shipped floor (20) above a lowered ceiling
+    ({"cloud_secrets_volume_ceiling": "15"}, "",
+     "Minimum distinct secrets in an hour (20) must not be more than Distinct secrets in an "
+     "hour that always alert (15)"),
+    # a floor raised above a ceiling an admin set by hand
+    ({"cloud_secrets_volume_min_distinct": "60"},
+     "[cloud_secrets_volume_ceiling]\ndefinition = 50\n",
+     "Minimum distinct secrets in an hour (60) must not be more than"),
+    # the learned days needed above the days the baseline keeps
+    ({"cloud_secrets_baseline_days": "2"}, "",
+     "Learned days before a baseline counts (3) must not be more than Baseline days (2)"),
+    ({"cloud_secrets_baseline_min_days": "10", "cloud_secrets_baseline_days": "7"}, "",
+     "Learned days before a baseline counts (10) must not be more than Baseline days (7)"),
+])
+def test_the_new_thresholds_are_checked_against_each_other(run_handler, splunkd,
+                                                            installed_app, data, by_hand,
+                                                            words):
+    local = installed_app / "local" / "macros.conf"
+    if by_hand:
+        local.parent.mkdir()
+        local.write_text(by_hand)
+    answer = run_handler(SCRIPT, "edit", "thresholds", data)
+    assert words in answer.get("error", ""), answer
+    assert posts(splunkd) == []
+    assert local.read_text() == by_hand if by_hand else not local.exists()
+
+
+def test_the_new_thresholds_are_saved_at_their_limits(run_handler, splunkd, installed_app):
+    answer = run_handler(SCRIPT, "edit", "thresholds", {
+        "cloud_secrets_volume_ceiling": "20", "cloud_secrets_baseline_max_lag": "0",
+        "cloud_secrets_baseline_min_days": "30", "cloud_secrets_baseline_days": "30"})
+    assert "error" not in answer, answer
+    assert read_conf(installed_app / "local" / "macros.conf") == {
+        "cloud_secrets_volume_ceiling": {"definition": "20"},
+        "cloud_secrets_baseline_max_lag": {"definition": "0"},
+        "cloud_secrets_baseline_min_days": {"definition": "30"}}
+    listed = answer["entries"]["thresholds"]
+    assert (listed["cloud_secrets_volume_ceiling"], listed["cloud_secrets_baseline_max_lag"]) == (
+        "20", "0")
+
+
+def test_the_shipped_source_macros_name_no_index_so_a_save_asks_for_one(run_handler, splunkd,
+                                                                         installed_app):
+    """The page sends every field of the tab; the shipped definitions (sourcetypes only)
+    are refused until each names its index or leaves its platform out."""
+    default = read_conf(installed_app / "default" / "macros.conf")
+    data = {f"cloud_secrets_{p}_sources": default[f"cloud_secrets_{p}_sources"]["definition"]
+            for p in ("aws", "gcp", "azure", "vault")}
+    data["cloud_secrets_aws_sources"] = "index=aws sourcetype=aws:cloudtrail"
+    answer = run_handler(SCRIPT, "edit", "data_sources", data)
+    assert "GCP sources: add the index" in answer.get("error", ""), answer
+    assert posts(splunkd) == []
+    data.update(cloud_secrets_gcp_sources="index=nothing_here",
+                cloud_secrets_azure_sources="index=nothing_here",
+                cloud_secrets_vault_sources="index=vault sourcetype=hashicorp_vault_audit_log")
+    assert "error" not in run_handler(SCRIPT, "edit", "data_sources", data)
+    assert len(posts(splunkd)) == 4
 
 
 def test_equal_learning_time_and_window_are_saved(run_handler, installed_app):

@@ -202,7 +202,7 @@ def rule_lists(draw):
         regex = draw(st.booleans()) and draw(st.integers(0, 4)) == 0
         made.append(rules.Rule(
             source=f"r:{index}", platform=draw(st.sampled_from(["*", "AWS", "GCP"])),
-            principal_type=draw(st.sampled_from(["*", "user", "role"])),
+            principal_type=draw(st.sampled_from(["*", "user", "role", "token"])),
             match_field=draw(st.sampled_from(rules.MATCH_FIELDS)),
             match="regex" if regex else "wildcard",
             pattern=draw(safe_regexes if regex else wildcards),
@@ -210,10 +210,21 @@ def rule_lists(draw):
     return made
 
 
+def caller_named(platform, kind, principal):
+    """adversaries.md: AWS federated users, Vault tokens, GCP workload identity subjects."""
+    return ((platform, kind) in (("AWS", "federated_user"), ("Vault", "token"))
+            or (platform == "GCP" and principal.lower().startswith(("principal://",
+                                                                     "principalset://"))))
+
+
 def first_match(rule_list, platform, kind, values):
-    """The contract's semantics, one rule after another."""
+    """The contract's semantics, one rule after another; a High-Privilege rule is passed
+    over for a principal whose name its holder picks."""
+    passed_over = caller_named(platform, kind, values[0])
     for rule in rule_list:
         if not rule.applies_to(platform, kind):
+            continue
+        if passed_over and rule.account_type == "High-Privilege":
             continue
         value = values[rules.MATCH_FIELDS.index(rule.match_field)]
         if rule.match == "regex":
@@ -226,10 +237,15 @@ def first_match(rule_list, platform, kind, values):
     return "Standard-User", "default"
 
 
+principals = st.one_of(rule_values, st.builds("{}{}".format, st.sampled_from(
+    ["principal://", "PrincipalSet://"]), rule_values))
+KINDS = ["user", "role", "token", "federated_user"]
+
+
 @settings(max_examples=400, deadline=None)
 @given(rule_list=rule_lists(), platform=st.sampled_from(["AWS", "GCP", "Vault"]),
-       kind=st.sampled_from(["user", "role", "token"]),
-       values=st.tuples(rule_values, rule_values, rule_values, rule_values))
+       kind=st.sampled_from(KINDS),
+       values=st.tuples(principals, rule_values, rule_values, rule_values))
 def test_indexed_rules_decide_like_first_match_in_order(rule_list, platform, kind, values):
     assert RulesEquivalence(rule_list).classify(platform, kind, values) == first_match(
         rule_list, platform, kind, values)
@@ -241,8 +257,8 @@ class RulesEquivalence:
     def __init__(self, rule_list):
         self.indexed = rules.RuleSet(rule_list)
         self.trigram = rules.RuleSet(rule_list)
-        for bucket_key in {(p, t) for p in ("AWS", "GCP", "Vault")
-                           for t in ("user", "role", "token")}:
+        for bucket_key in {(p, t, c) for p in ("AWS", "GCP", "Vault") for t in KINDS
+                           for c in (False, True)}:
             self.trigram._buckets[bucket_key] = _bucket(rule_list, *bucket_key)
 
     def classify(self, platform, kind, values):
@@ -251,9 +267,11 @@ class RulesEquivalence:
         return decided
 
 
-def _bucket(rule_list, platform, kind):
+def _bucket(rule_list, platform, kind, passed_over):
     bucket = {}
     for index, rule in enumerate(rule_list):
+        if passed_over and rule.account_type == "High-Privilege":
+            continue
         if rule.applies_to(platform, kind):
             bucket.setdefault(rule.match_field, rules._FieldIndex()).add(index, rule)
     for field_index in bucket.values():

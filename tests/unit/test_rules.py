@@ -1,105 +1,316 @@
-"""Account rules: loading and validation, first-match semantics, the shipped defaults."""
+"""Account rules: the validator, the layered conf loader, first-match semantics, the
+exemption a caller-chosen name may not buy, and the shipped defaults.
+
+Oracles: the contract (cloudsecrets-command.md "Account type", adversaries.md "rule
+format", "fail safe", "no exemption from a name the caller chooses") and Splunk's conf
+layering (Admin Manual, "Configuration file precedence": local/ over default/ of the
+same app, setting by setting; "[default]" and settings before the first stanza: the
+GLOBAL SETTINGS section of every .conf.spec file).
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from cloud_secrets import regex_safety, rules
-from cloud_secrets.rules import COLUMNS, RulesError, RuleSet
+from cloud_secrets.rules import RULE_KEYS, RulesError, RuleSet
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADER = ",".join(COLUMNS)
+CONF = "cloud_secrets_account_rules.conf"
+SOURCE = CONF + ":"
+
+GOOD = {"platform": "AWS", "principal_type": "role", "match_field": "principal",
+        "match": "wildcard", "pattern": "*:role/build-*", "account_type": "Service-Account",
+        "description": "build roles", "order": "10", "disabled": "false"}
 
 
-def write_rules(folder: Path, local: str = HEADER, defaults: str = HEADER) -> Path:
-    (folder / rules.LOCAL_RULES).write_text(local + "\n", encoding="utf-8")
-    (folder / rules.DEFAULT_RULES).write_text(defaults + "\n", encoding="utf-8")
+def stanza(name: str, **values: str) -> str:
+    return f"[{name}]\n" + "".join(f"{key} = {value}\n" for key, value in values.items())
+
+
+def app(folder: Path, default: str = "", local=None) -> Path:
+    """An app folder with default/ (and, unless None, local/) account rules."""
+    (folder / "default").mkdir(parents=True, exist_ok=True)
+    (folder / "default" / CONF).write_text(default, encoding="utf-8")
+    if local is not None:
+        (folder / "local").mkdir(exist_ok=True)
+        (folder / "local" / CONF).write_text(local, encoding="utf-8")
     return folder
 
 
-BROKEN = [
-    # (case, local file text, row in the message, words the message must contain)
-    ("missing column", "platform,principal_type,match_field,match,pattern,description",
-     "row 1", "missing column account_type"),
-    ("two missing columns", "platform,principal_type,match_field,pattern,description", "row 1",
-     "missing column match, account_type"),
-    ("two duplicate columns", HEADER + ",pattern,match", "row 1",
-     "duplicate column match, pattern"),
-    ("duplicate header", HEADER + ",pattern", "row 1", "duplicate column pattern"),
-    ("unknown account type", HEADER + "\n*,*,principal,wildcard,x*,Admin,d", "row 2",
-     'unknown account_type "Admin" (expected High-Privilege, Service-Account, Standard-User)'),
-    ("unknown platform", HEADER + "\n*,*,principal,wildcard,x,Standard-User,ok\n"
-     "Oracle,*,principal,wildcard,x*,High-Privilege,d", "row 3",
-     'unknown platform "Oracle" (expected AWS, GCP, Azure, Vault or *)'),
-    ("unknown principal type", HEADER + "\nAWS,robot,principal,wildcard,x*,High-Privilege,d",
-     "row 2", 'unknown principal_type "robot" (expected user, role, service_account, '
-     'application, root, aws_service, aws_account, federated_user, token, unknown or *)'),
-    ("unknown match field", HEADER + "\nAWS,*,arn,wildcard,x*,High-Privilege,d", "row 2",
-     'unknown match_field "arn" (expected principal, principal_role, principal_session, '
-     'user_agent)'),
-    ("unknown match mode", HEADER + "\nAWS,*,principal,glob,x*,High-Privilege,d", "row 2",
-     'unknown match "glob" (expected wildcard or regex)'),
-    ("empty pattern", HEADER + "\nAWS,*,principal,wildcard,,High-Privilege,d", "row 2",
-     ": empty pattern"),
-    ("regex that does not compile", HEADER + "\nAWS,*,principal,regex,adm(in,High-Privilege,d",
-     "row 2", "does not compile"),
-    ("regex that backtracks", HEADER + "\nAWS,*,principal,regex,(a+)+$,High-Privilege,d",
-     "row 2", "is refused"),
-    ("ragged row", HEADER + "\nAWS,*,principal,wildcard,x*,High-Privilege", "row 2",
-     "6 cells where the header has 7"),
+def shipped_app(folder: Path, local=None) -> Path:
+    """An app folder with the repository's shipped rules."""
+    return app(folder, (ROOT / "default" / CONF).read_text(encoding="utf-8"), local)
+
+
+# -- the validator ----------------------------------------------------------------------
+
+def test_the_interface_names_are_those_the_page_codes_against():
+    assert rules.CONF_NAME == "cloud_secrets_account_rules"
+    assert RULE_KEYS == ("platform", "principal_type", "match_field", "match", "pattern",
+                         "account_type", "description", "order", "disabled")
+
+
+def test_validate_rule_gives_canonical_values():
+    values = {"platform": " aws ", "principal_type": "ROLE", "match_field": "principal",
+              "match": "", "pattern": " x* ", "account_type": "service-account",
+              "description": " d ", "order": "+007", "disabled": "No",
+              "eai:acl": "ignored", "name": "ignored"}
+    assert rules.validate_rule(values) == {
+        "platform": "AWS", "principal_type": "role", "match_field": "principal",
+        "match": "wildcard", "pattern": "x*", "account_type": "Service-Account",
+        "description": "d", "order": "7", "disabled": "false"}
+
+
+def test_missing_optional_keys_take_their_defaults():
+    values = {key: GOOD[key] for key in ("platform", "principal_type", "match_field",
+                                         "pattern", "account_type")}
+    canonical = rules.validate_rule(values)
+    assert (canonical["match"], canonical["order"], canonical["disabled"],
+            canonical["description"]) == ("wildcard", "", "false", "")
+
+
+@pytest.mark.parametrize(("word", "disabled"), [
+    ("1", "true"), ("TRUE", "true"), ("t", "true"), ("Yes", "true"), ("y", "true"),
+    ("on", "true"), ("0", "false"), ("False", "false"), ("f", "false"), ("no", "false"),
+    ("N", "false"), ("off", "false"), ("", "false")])
+def test_disabled_takes_splunk_booleans(word, disabled):
+    assert rules.validate_rule({**GOOD, "disabled": word})["disabled"] == disabled
+
+
+@pytest.mark.parametrize(("order", "canonical"), [
+    ("100", "100"), ("-5", "-5"), ("0", "0"), (" 42 ", "42"), ("", "")])
+def test_order_is_a_whole_number_or_empty(order, canonical):
+    assert rules.validate_rule({**GOOD, "order": order})["order"] == canonical
+
+
+REFUSED = [
+    # (change, words the message must contain)
+    ({"platform": "Oracle"}, "platform is not a known value (expected AWS, GCP, Azure, "
+                             "Vault or *)"),
+    ({"platform": ""}, "platform is missing"),
+    ({"principal_type": "robot"}, "principal_type is not a known value (expected user, role, "
+                                  "service_account, application, root, aws_service, "
+                                  "aws_account, federated_user, token, unknown or *)"),
+    ({"match_field": "arn"}, "match_field is not a known value (expected principal, "
+                             "principal_role, principal_session, user_agent)"),
+    ({"match": "glob"}, "match is not a known value (expected wildcard or regex)"),
+    ({"account_type": "Admin"}, "account_type is not a known value (expected "
+                                "High-Privilege, Service-Account, Standard-User)"),
+    ({"account_type": ""}, "account_type is missing"),
+    ({"pattern": "  "}, "pattern is empty"),
+    ({"match": "regex", "pattern": "adm(in"}, "pattern is not a regex that compiles "
+                                             "(near character 4)"),  # the ( left open
+    ({"match": "regex", "pattern": "(a+)+$"}, "pattern is refused: a repeated part holds"),
+    ({"match": "regex", "pattern": "(" * 2000 + ")" * 2000}, "pattern is"),
+    ({"order": "first"}, "order is not a whole number"),
+    ({"order": "1.5"}, "order is not a whole number"),
+    ({"order": "\u0661\u0662"}, "order is not a whole number"),  # Arabic-Indic digits
+    ({"disabled": "maybe"}, "disabled is not a boolean"),
+    ({"account_type": "High-Privilege", "match_field": "user_agent"},
+     "High-Privilege may only come from match_field principal or principal_role"),
+    ({"account_type": "high-privilege", "match_field": "principal_session"},
+     "High-Privilege may only come from match_field principal or principal_role"),
 ]
 
 
-@pytest.mark.parametrize(("text", "row", "words"), [b[1:] for b in BROKEN],
-                         ids=[b[0] for b in BROKEN])
-def test_a_broken_rules_file_names_file_row_and_problem(tmp_path, text, row, words):
-    with pytest.raises(RulesError) as raised:
-        rules.load(write_rules(tmp_path, local=text))
+@pytest.mark.parametrize(("change", "words"), REFUSED, ids=[str(r[0])[:60] for r in REFUSED])
+def test_validate_rule_refuses_in_words_without_quoting_values(change, words):
+    with pytest.raises(ValueError) as raised:
+        rules.validate_rule({**GOOD, **change})
     message = str(raised.value)
-    assert message.startswith(f"{rules.LOCAL_RULES}, {row}: ")
     assert words in message
+    for key in ("platform", "principal_type", "pattern", "order", "disabled"):
+        value = change.get(key, "").strip()
+        assert len(value) < 3 or value not in message  # no value is ever quoted
 
 
-def test_missing_defaults_stop_but_a_missing_local_file_is_empty(tmp_path):
-    (tmp_path / rules.DEFAULT_RULES).write_text(HEADER + "\n")
-    assert len(rules.load(tmp_path)) == 0
-    (tmp_path / rules.DEFAULT_RULES).unlink()
-    with pytest.raises(RulesError, match=f"{rules.DEFAULT_RULES}, row 1: file not found"):
-        rules.load(tmp_path)
+@pytest.mark.parametrize("field", ["principal", "principal_role"])
+def test_high_privilege_may_come_from_the_names_an_administrator_assigns(field):
+    assert rules.validate_rule({**GOOD, "account_type": "High-Privilege",
+                                "match_field": field})["account_type"] == "High-Privilege"
 
 
-def test_not_utf8_and_bom(tmp_path):
-    write_rules(tmp_path)
-    (tmp_path / rules.LOCAL_RULES).write_bytes(b"\xef\xbb\xbf" + HEADER.encode() +
-                                               b"\nAWS,*,principal,wildcard,x,Service-Account,d\n")
-    assert len(rules.load(tmp_path)) == 1  # a spreadsheet's byte-order mark is fine
-    (tmp_path / rules.LOCAL_RULES).write_bytes(HEADER.encode() + b"\n\xff\xfe\n")
-    with pytest.raises(RulesError, match="not UTF-8"):
-        rules.load(tmp_path)
+@pytest.mark.parametrize("field", ["principal_session", "user_agent"])
+def test_other_account_types_may_come_from_any_field(field):
+    assert rules.validate_rule({**GOOD, "match_field": field})["match_field"] == field
 
 
-def test_values_are_trimmed_and_case_insensitive_blank_rows_skipped(tmp_path):
-    text = HEADER + "\n aws , ROLE , principal , , x* , service-account , d \n,,,,,,\n"
-    loaded = rules.load(write_rules(tmp_path, local=text))
-    (rule,) = loaded.rules
-    assert (rule.platform, rule.principal_type, rule.match, rule.account_type, rule.source) == (
-        "AWS", "role", "wildcard", "Service-Account", f"{rules.LOCAL_RULES}:2")
+# -- loading: layers, order, fail safe --------------------------------------------------
+
+def test_rules_are_tried_by_order_then_by_stanza_name(tmp_path):
+    default = (stanza("zeta", **{**GOOD, "pattern": "x", "order": "100"})
+               + stanza("alpha", **{**GOOD, "pattern": "x", "order": "100",
+                                    "account_type": "Standard-User"})
+               + stanza("first", **{**GOOD, "pattern": "x", "order": "-1",
+                                    "account_type": "High-Privilege"}))
+    loaded = rules.load(app(tmp_path, default))
+    assert [r.source for r in loaded.rule_set.rules] == [
+        SOURCE + "first", SOURCE + "alpha", SOURCE + "zeta"]
+    assert loaded.rule_set.classify("AWS", "role", "x", "", "", "") == (
+        "High-Privilege", SOURCE + "first")
+    assert loaded.warnings == []
 
 
-def test_local_rules_come_first_and_the_first_match_wins(tmp_path):
-    local = HEADER + "\nAWS,role,principal,wildcard,*:role/build-*,Service-Account,local"
-    defaults = (HEADER + "\n*,*,principal,regex,build,High-Privilege,later"
-                "\nAWS,role,principal,wildcard,*,Standard-User,catch-all")
-    loaded = rules.load(write_rules(tmp_path, local, defaults))
-    assert loaded.classify("AWS", "role", "arn:aws:iam::1:role/build-x", "", "", "") == (
-        "Service-Account", f"{rules.LOCAL_RULES}:2")
-    assert loaded.classify("AWS", "role", "arn:aws:iam::1:role/rebuild", "", "", "") == (
-        "High-Privilege", f"{rules.DEFAULT_RULES}:2")
-    assert loaded.classify("AWS", "role", "arn:aws:iam::1:role/other", "", "", "") == (
-        "Standard-User", f"{rules.DEFAULT_RULES}:3")
-    assert loaded.classify("GCP", "user", "a@b.c", "", "", "") == ("Standard-User", "default")
+def test_a_rule_without_order_comes_after_every_rule_with_one(tmp_path):
+    default = (stanza("a_unordered", **{**GOOD, "pattern": "x", "order": ""})
+               + stanza("z_late", **{**GOOD, "pattern": "x", "order": "999999",
+                                     "account_type": "Standard-User"}))
+    loaded = rules.load(app(tmp_path, default))
+    assert [r.source for r in loaded.rule_set.rules] == [SOURCE + "z_late",
+                                                         SOURCE + "a_unordered"]
+
+
+def test_local_overrides_default_stanza_by_stanza_and_key_by_key(tmp_path):
+    default = (stanza("build_roles", **GOOD)
+               + stanza("ci_roles", **{**GOOD, "pattern": "*:role/ci-*", "order": "20"}))
+    local = (stanza("build_roles", account_type="Standard-User")  # one key edited
+             + stanza("ci_roles", disabled="1")  # disabled by name
+             + stanza("mine", **{**GOOD, "pattern": "*:role/mine", "order": "5",
+                                 "account_type": "High-Privilege"}))
+    loaded = rules.load(app(tmp_path, default, local))
+    classify = loaded.rule_set.classify
+    assert classify("AWS", "role", "arn:aws:iam::1:role/build-x", "", "", "") == (
+        "Standard-User", SOURCE + "build_roles")
+    assert classify("AWS", "role", "arn:aws:iam::1:role/ci-x", "", "", "") == (
+        "Standard-User", "default")
+    assert classify("AWS", "role", "arn:aws:iam::1:role/mine", "", "", "") == (
+        "High-Privilege", SOURCE + "mine")
+    assert loaded.warnings == []
+
+
+def test_a_default_stanza_and_keys_before_the_first_stanza_apply_to_every_stanza(tmp_path):
+    """GLOBAL SETTINGS: settings before any stanza or in [default] apply to every stanza
+    that does not set them; a stanza's own setting wins."""
+    local = ("platform = AWS\nprincipal_type = role\n[default]\nmatch_field = principal\n"
+             "account_type = Service-Account\n"
+             + stanza("a", pattern="*:role/a") + stanza("b", pattern="*:role/b",
+                                                      account_type="Standard-User"))
+    loaded = rules.load(app(tmp_path, "", local))
+    assert loaded.rule_set.classify("AWS", "role", "arn:aws:iam::1:role/a", "", "", "") == (
+        "Service-Account", SOURCE + "a")
+    assert loaded.rule_set.classify("AWS", "role", "arn:aws:iam::1:role/b", "", "", "") == (
+        "Standard-User", SOURCE + "b")
+
+
+def test_a_broken_customer_stanza_is_skipped_with_one_warning_naming_it(tmp_path):
+    local = (stanza("bad_type", **{**GOOD, "account_type": "Admin"})
+             + stanza("bad_regex", **{**GOOD, "match": "regex", "pattern": "(x+)+y"})
+             + stanza("hp_agent", **{**GOOD, "match_field": "user_agent",
+                                     "account_type": "High-Privilege", "pattern": "curl*"})
+             + stanza("good", **GOOD))
+    loaded = rules.load(app(tmp_path, stanza("shipped", **{**GOOD, "pattern": "s"}), local))
+    assert [r.source for r in loaded.rule_set.rules] == [SOURCE + "good", SOURCE + "shipped"]
+    assert len(loaded.warnings) == 3
+    for name, words in (("bad_type", "account_type is not a known value"),
+                        ("bad_regex", "pattern is refused"),
+                        ("hp_agent", "High-Privilege may only come from")):
+        (warning,) = [w for w in loaded.warnings if f"[{name}]" in w]
+        assert warning.startswith(f"{CONF} [{name}]: ") and words in warning
+        assert warning.endswith("; this rule is skipped")
+    assert not any("(x+)+y" in w or "curl" in w for w in loaded.warnings)
+
+
+def test_a_disabled_customer_stanza_is_skipped_without_a_warning_even_if_broken(tmp_path):
+    local = stanza("old", **{**GOOD, "account_type": "Admin", "disabled": "true"})
+    loaded = rules.load(app(tmp_path, "", local))
+    assert (len(loaded.rule_set), loaded.warnings) == (0, [])
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"[x]\nplatform = \xff\n", "local/cloud_secrets_account_rules.conf is not UTF-8 text"),
+    (b"platform,principal_type\nAWS,*\n", "local/cloud_secrets_account_rules.conf is not "
+                                          "conf syntax at line 1"),
+    (b"[x\n", "is not conf syntax at line 1: a stanza header without its closing ]"),
+])
+def test_a_local_file_that_cannot_be_read_is_one_warning_and_the_shipped_rules_apply(
+        tmp_path, data, words):
+    folder = shipped_app(tmp_path, local="")
+    (folder / "local" / CONF).write_bytes(data)
+    loaded = rules.load(folder)
+    (warning,) = loaded.warnings
+    assert words in warning and "the app's own rules still do" in warning
+    assert len(loaded.rule_set) == 15
+
+
+def test_a_local_path_that_is_not_a_file_is_one_warning(tmp_path):
+    folder = shipped_app(tmp_path)
+    (folder / "local" / CONF).mkdir(parents=True)
+    (warning,) = rules.load(folder).warnings
+    assert warning.startswith(f"local/{CONF} cannot be read (")
+
+
+def test_a_broken_shipped_rule_stops_naming_the_stanza(tmp_path):
+    default = stanza("fine", **GOOD) + stanza("broken", **{**GOOD, "platform": "Mars"})
+    with pytest.raises(RulesError) as raised:
+        rules.load(app(tmp_path, default))
+    assert str(raised.value) == (
+        f"{CONF} [broken], a shipped rule: platform is not a known value (expected AWS, "
+        f"GCP, Azure, Vault or *); reinstall the app")
+
+
+def test_a_shipped_stanza_edited_in_local_counts_as_the_customers(tmp_path):
+    local = stanza("aws_root_user", match="regex", pattern="(a|ab)*c")
+    loaded = rules.load(shipped_app(tmp_path, local))
+    (warning,) = loaded.warnings
+    assert warning.startswith(f"{CONF} [aws_root_user]: pattern is refused")
+    assert len(loaded.rule_set) == 14
+    # the root user is no longer High-Privilege by its own rule, only by the seed word
+    assert loaded.rule_set.classify("AWS", "root", "arn:aws:iam::1:root", "", "", "") == (
+        "High-Privilege", SOURCE + "seed_high_privilege_words")
+    assert loaded.rule_set.classify("AWS", "root", "arn:aws:iam::1:x", "", "", "") == (
+        "Standard-User", "default")
+
+
+def test_a_customer_default_stanza_that_breaks_a_shipped_rule_counts_as_the_customers(tmp_path):
+    default = stanza("no_order", **{k: v for k, v in GOOD.items() if k != "order"})
+    loaded = rules.load(app(tmp_path, default, "[default]\norder = soon\n"))
+    (warning,) = loaded.warnings
+    assert warning.startswith(f"{CONF} [no_order]: order is not a whole number")
+
+
+@pytest.mark.parametrize(("setup", "words"), [
+    ("missing", f"default/{CONF} is missing: reinstall the app"),
+    ("binary", f"default/{CONF} is not UTF-8 text: reinstall the app"),
+])
+def test_unreadable_shipped_rules_stop(tmp_path, setup, words):
+    folder = app(tmp_path)
+    if setup == "missing":
+        (folder / "default" / CONF).unlink()
+    else:
+        (folder / "default" / CONF).write_bytes(b"\xff\xfe")
+    with pytest.raises(RulesError, match=words):
+        rules.load(folder)
+
+
+def test_stanza_names_are_shown_printable_and_short(tmp_path):
+    local = stanza("bad\x07" + "n" * 200, **{**GOOD, "platform": "x"})
+    (warning,) = rules.load(app(tmp_path, "", local)).warnings
+    assert "\x07" not in warning and "bad?" in warning and "..." in warning
+
+
+def test_no_rule_is_read_from_lookups(tmp_path):
+    folder = shipped_app(tmp_path)
+    (folder / "lookups").mkdir()
+    everyone = "platform,principal_type,match_field,match,pattern,account_type\n" \
+               "*,*,principal,wildcard,*,High-Privilege\n"
+    for name in ("cloud_secrets_account_rules.csv", "cloud_secrets_account_rules_local.csv"):
+        (folder / "lookups" / name).write_text(everyone)
+    loaded = rules.load(folder)
+    assert loaded.rule_set.classify("AWS", "user", "arn:aws:iam::1:user/alice", "", "", "") == (
+        "Standard-User", "default")
+
+
+# -- matching ---------------------------------------------------------------------------
+
+def one_rule(folder: Path, **values: str) -> RuleSet:
+    loaded = rules.load(app(folder, stanza("r", **{**GOOD, "platform": "*",
+                                                   "principal_type": "*", **values})))
+    assert loaded.warnings == []
+    return loaded.rule_set
 
 
 MATCHING = [
@@ -114,6 +325,7 @@ MATCHING = [
     ("wildcard", "a*b*c", "aXcYb", False),
     ("wildcard", "a.b", "aXb", False),  # only * is special
     ("wildcard", "*", "", True),
+    ("wildcard", "a#b", "a#b", True),  # a # inside a value is not a comment
     ("regex", "admin", "my-ADMIN-role", True),
     ("regex", "^admin", "my-admin", False),
     ("regex", "svc|automation", "team-automation", True),
@@ -126,29 +338,79 @@ MATCHING = [
                          ids=[f"{m[0]}:{m[1]}:{m[2] or 'empty'}" for m in MATCHING])
 def test_wildcards_match_whole_values_and_regexes_anywhere(tmp_path, match, pattern, value,
                                                            matches):
-    text = HEADER + f"\n*,*,principal,{match},{pattern},High-Privilege,d"
-    loaded = rules.load(write_rules(tmp_path, local=text))
-    expected = "High-Privilege" if matches else "Standard-User"
-    assert loaded.classify("AWS", "user", value, "", "", "")[0] == expected
+    rule_set = one_rule(tmp_path, match=match, pattern=pattern, account_type="Service-Account")
+    expected = "Service-Account" if matches else "Standard-User"
+    assert rule_set.classify("AWS", "user", value, "", "", "")[0] == expected
 
 
 @pytest.mark.parametrize(("field", "values"), [
     ("principal", ("x", "", "", "")), ("principal_role", ("", "x", "", "")),
     ("principal_session", ("", "", "x", "")), ("user_agent", ("", "", "", "x"))])
 def test_each_match_field(tmp_path, field, values):
-    loaded = rules.load(write_rules(
-        tmp_path, local=HEADER + f"\n*,*,{field},wildcard,x,Service-Account,d"))
-    assert loaded.classify("Vault", "user", *values)[0] == "Service-Account"
-    assert loaded.classify("Vault", "user", "y", "y", "y", "y")[0] == "Standard-User"
+    rule_set = one_rule(tmp_path, match_field=field, pattern="x")
+    assert rule_set.classify("Vault", "user", *values)[0] == "Service-Account"
+    assert rule_set.classify("Vault", "user", "y", "y", "y", "y")[0] == "Standard-User"
 
 
 def test_platform_and_type_scope_a_rule(tmp_path):
-    loaded = rules.load(write_rules(tmp_path, local=HEADER + "\nGCP,user,principal,wildcard,*,"
-                                                        "High-Privilege,d"))
-    assert loaded.classify("GCP", "user", "a", "", "", "")[0] == "High-Privilege"
-    assert loaded.classify("GCP", "service_account", "a", "", "", "")[0] == "Standard-User"
-    assert loaded.classify("AWS", "user", "a", "", "", "")[0] == "Standard-User"
+    rule_set = one_rule(tmp_path, platform="GCP", principal_type="user", pattern="*",
+                        account_type="High-Privilege")
+    assert rule_set.classify("GCP", "user", "a", "", "", "")[0] == "High-Privilege"
+    assert rule_set.classify("GCP", "service_account", "a", "", "", "")[0] == "Standard-User"
+    assert rule_set.classify("AWS", "user", "a", "", "", "")[0] == "Standard-User"
 
+
+def test_regexes_search_only_the_first_characters_of_a_value(tmp_path):
+    rule_set = one_rule(tmp_path, match_field="user_agent", match="regex", pattern="needle")
+    near = "x" * (rules.MAX_REGEX_INPUT - 6) + "needle"
+    far = "x" * rules.MAX_REGEX_INPUT + "needle"
+    assert rule_set.classify("AWS", "user", "p", "", "", near)[0] == "Service-Account"
+    assert rule_set.classify("AWS", "user", "p", "", "", far)[0] == "Standard-User"
+
+
+# -- no exemption from a name the caller chooses ----------------------------------------
+
+CALLER_NAMED = [
+    # (platform, principal type, principal): the holder of the credential picks the name
+    ("AWS", "federated_user", "arn:aws:sts::111122223333:federated-user/admin"),
+    ("Vault", "token", "token-admin"),
+    ("GCP", "service_account", "principal://iam.googleapis.com/projects/1/locations/global/"
+                               "workloadIdentityPools/gh/subject/repo:acme/admin:ref:root"),
+    ("GCP", "service_account", "principalSet://iam.googleapis.com/projects/1/locations/global/"
+                               "workloadIdentityPools/gh/attribute.repository/acme/root"),
+]
+
+
+@pytest.mark.parametrize(("platform", "kind", "principal"), CALLER_NAMED,
+                         ids=[c[1] + ":" + c[2][-20:] for c in CALLER_NAMED])
+def test_a_high_privilege_match_is_passed_over_for_caller_named_principals(
+        tmp_path, platform, kind, principal):
+    default = (stanza("everyone_admin", **{**GOOD, "platform": "*", "principal_type": "*",
+                                           "pattern": "*", "account_type": "High-Privilege",
+                                           "order": "1"})
+               + stanza("then_service", **{**GOOD, "platform": "*", "principal_type": "*",
+                                           "pattern": "*admin*", "order": "2"}))
+    rule_set = rules.load(app(tmp_path, default)).rule_set
+    expected = ("Service-Account", SOURCE + "then_service") if "admin" in principal else (
+        "Standard-User", "default")
+    assert rule_set.classify(platform, kind, principal, "", "", "") == expected
+    # the same names under an administrator-assigned principal type stay High-Privilege
+    assert rule_set.classify(platform, "user", "admin", "", "", "")[0] == "High-Privilege"
+
+
+def test_which_principals_are_caller_named():
+    assert rules.names_chosen_by_caller("AWS", "federated_user", "x")
+    assert rules.names_chosen_by_caller("Vault", "token", "token-x")
+    assert rules.names_chosen_by_caller("GCP", "service_account", "PRINCIPAL://x")
+    assert rules.names_chosen_by_caller("GCP", "service_account", "principalset://x")
+    assert not rules.names_chosen_by_caller("GCP", "service_account",
+                                            "ci@p.iam.gserviceaccount.com")
+    assert not rules.names_chosen_by_caller("Vault", "root", "root")
+    assert not rules.names_chosen_by_caller("AWS", "role", "arn:aws:iam::1:role/admin")
+    assert not rules.names_chosen_by_caller("Azure", "token", "principal://x")
+
+
+# -- the index keeps first-match order --------------------------------------------------
 
 def test_thousands_of_rules_keep_first_match_order():
     many = [rules.Rule(f"f:{i}", "AWS", "role", "principal", "wildcard",
@@ -171,6 +433,31 @@ def test_the_decision_cache_is_bounded():
     assert loaded.classify.cache_info().currsize == rules.CACHE_SIZE
 
 
+@pytest.mark.parametrize("count", [rules.TRIGRAM_INDEX_MIN, rules.TRIGRAM_INDEX_MIN + 500])
+def test_general_wildcards_keep_first_match_order_indexed_or_not(count):
+    globs = [rules.Rule(f"g:{i}", "*", "*", "user_agent", "wildcard", f"*tool-{i}/*",
+                        "Service-Account", "") for i in range(count)]
+    short = rules.Rule("short", "*", "*", "user_agent", "wildcard", "*x*z*", "Standard-User",
+                       "")
+    loaded = RuleSet([*globs[:5], short, *globs[5:]])
+    assert loaded.classify("AWS", "user", "p", "", "", "Tool-7/1.0 (x-tool-3/2)") == (
+        "Service-Account", "g:3")
+    assert loaded.classify("AWS", "user", "p", "", "", "xyz tool-9/") == ("Standard-User",
+                                                                         "short")
+    assert loaded.classify("AWS", "user", "p", "", "", f"tool-{count - 1}/") == (
+        "Service-Account", f"g:{count - 1}")
+    assert loaded.classify("AWS", "user", "p", "", "", "tool-1") == ("Standard-User", "default")
+
+
+def test_an_indexed_glob_whose_literal_ends_the_value_still_matches():
+    """The trigram index must hold the value's last three characters too."""
+    globs = [rules.Rule(f"g:{i}", "*", "*", "principal", "wildcard", f"*tool-{i}/*",
+                        "Service-Account", "") for i in range(rules.TRIGRAM_INDEX_MIN + 1)]
+    tail = rules.Rule("tail", "*", "*", "principal", "wildcard", "*a*zzz", "High-Privilege", "")
+    loaded = RuleSet([*globs, tail])
+    assert loaded.classify("AWS", "user", "a-zzz", "", "", "") == ("High-Privilege", "tail")
+
+
 # -- the shipped defaults ---------------------------------------------------------------
 
 SHIPPED = [
@@ -191,6 +478,10 @@ SHIPPED = [
     ("AWS", "aws_service", "lambda.amazonaws.com", "", "", "", "Service-Account"),
     ("AWS", "role", "arn:aws:iam::1:role/web", "arn:aws:iam::1:role/web", "i-0abc123", "",
      "Service-Account"),
+    ("AWS", "role", "arn:aws:iam::1:role/web", "arn:aws:iam::1:role/web",
+     "botocore-session-1700000000", "", "Service-Account"),
+    ("AWS", "role", "arn:aws:iam::1:role/web", "arn:aws:iam::1:role/web",
+     "aws-go-sdk-1700000000", "", "Service-Account"),
     ("AWS", "role", "arn:aws:iam::1:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
      "", "", "", "Service-Account"),
     ("GCP", "service_account", "ci@p.iam.gserviceaccount.com", "", "", "", "Service-Account"),
@@ -205,6 +496,17 @@ SHIPPED = [
     ("Vault", "token", "token-375f9cb3", "", "", "", "Standard-User"),
     ("AWS", "role", "arn:aws:iam::1:role/web", "arn:aws:iam::1:role/web", "bob", "",
      "Standard-User"),
+    # names the caller picks never make High-Privilege (adversaries.md)
+    ("AWS", "federated_user", "arn:aws:sts::1:federated-user/admin", "", "", "",
+     "Standard-User"),
+    ("AWS", "federated_user", "arn:aws:sts::1:federated-user/root", "", "", "",
+     "Standard-User"),
+    ("Vault", "token", "token-admin", "", "", "", "Standard-User"),
+    ("AWS", "federated_user", "arn:aws:sts::1:federated-user/svc-admin", "", "", "",
+     "Service-Account"),
+    ("GCP", "service_account", "principal://iam.googleapis.com/projects/1/locations/global/"
+     "workloadIdentityPools/gh/subject/repo:acme/admin:ref:refs/heads/root", "", "", "",
+     "Service-Account"),
 ]
 
 
@@ -216,14 +518,30 @@ def test_shipped_defaults(engine, platform, kind, principal, role, session, agen
         account_type)
 
 
-def test_shipped_defaults_put_high_privilege_first_and_describe_every_row(engine):
-    shipped = [r for r in engine.rules.rules if r.source.startswith(rules.DEFAULT_RULES)]
-    kinds = [r.account_type for r in shipped]
+def test_the_shipped_file_passes_the_validator_and_puts_high_privilege_first():
+    from cloud_secrets import conf_file
+
+    shipped = conf_file.parse((ROOT / "default" / CONF).read_text(encoding="utf-8"))
+    assert len(shipped) == 15 and "default" not in shipped
+    canonical = {name: rules.validate_rule(values) for name, values in shipped.items()}
+    for name, values in shipped.items():
+        assert set(values) == set(RULE_KEYS), name  # every key spelled out: see README
+        assert values["description"] and values["disabled"] == "false", name
+    ordered = sorted(canonical, key=lambda name: int(canonical[name]["order"]))
+    kinds = [canonical[name]["account_type"] for name in ordered]
     assert kinds == sorted(kinds, key=["High-Privilege", "Service-Account",
                                        "Standard-User"].index)
-    assert all(r.description for r in shipped)
-    patterns = {(r.match, r.pattern) for r in shipped}
+    patterns = {(r["match"], r["pattern"]) for r in canonical.values()}
     assert {("regex", SEED_HIGH_PRIVILEGE), ("regex", SEED_SERVICE_ACCOUNT)} <= patterns
+
+
+def test_the_shipped_rules_load_as_the_engine_sees_them(engine):
+    assert len(engine.rules) == 15 and engine.rule_warnings == ()
+    assert all(r.source.startswith(SOURCE) for r in engine.rules.rules)
+
+
+def test_lookups_hold_no_rules_file():
+    assert not list((ROOT / "lookups").glob("cloud_secrets_account_rules*"))
 
 
 # The seed analytic's patterns, as whole words: a word is a run of letters and digits.
@@ -248,6 +566,7 @@ SEED_WORDS = [
     ("nightly.automation", "Service-Account"), ("k8s-serviceaccount", "Service-Account"),
     ("svcaccount", "Standard-User"), ("automationist", "Standard-User"),
     ("jsvc", "Standard-User"), ("mysvc2", "Standard-User"),
+    ("root\u00e9", "Standard-User"),  # a non-ASCII letter continues the word
 ]
 
 
@@ -257,74 +576,8 @@ def test_seed_patterns_match_whole_words(engine, principal, account_type):
     assert engine.rules.classify("AWS", "user", principal, "", "", "")[0] == account_type
 
 
-def test_the_local_file_is_the_customers_and_copies_the_defaults_header():
-    # Not shipped, so that an upgrade cannot overwrite it (analytics.md, shipped files);
-    # the README tells customers to start it with the shipped file's header.
-    assert not (ROOT / "lookups" / rules.LOCAL_RULES).exists()
-    assert (ROOT / "lookups" / rules.DEFAULT_RULES).read_text().splitlines()[0] == HEADER
-
-
-@pytest.mark.parametrize("count", [rules.TRIGRAM_INDEX_MIN, rules.TRIGRAM_INDEX_MIN + 500])
-def test_general_wildcards_keep_first_match_order_indexed_or_not(count):
-    globs = [rules.Rule(f"g:{i}", "*", "*", "user_agent", "wildcard", f"*tool-{i}/*",
-                        "Service-Account", "") for i in range(count)]
-    short = rules.Rule("short", "*", "*", "user_agent", "wildcard", "*x*z*", "High-Privilege", "")
-    loaded = RuleSet([*globs[:5], short, *globs[5:]])
-    assert loaded.classify("AWS", "user", "p", "", "", "Tool-7/1.0 (x-tool-3/2)") == (
-        "Service-Account", "g:3")
-    assert loaded.classify("AWS", "user", "p", "", "", "xyz tool-9/") == ("High-Privilege",
-                                                                         "short")
-    assert loaded.classify("AWS", "user", "p", "", "", f"tool-{count - 1}/") == (
-        "Service-Account", f"g:{count - 1}")
-    assert loaded.classify("AWS", "user", "p", "", "", "tool-1") == ("Standard-User", "default")
-
-
-def test_an_empty_file_names_the_header_it_expects(tmp_path):
-    write_rules(tmp_path)
-    (tmp_path / rules.LOCAL_RULES).write_text("", encoding="utf-8")
-    with pytest.raises(RulesError) as raised:
-        rules.load(tmp_path)
-    assert str(raised.value) == (f"{rules.LOCAL_RULES}, row 1: empty file (expected the header "
-                                 f"{HEADER})")
-
-
-def test_text_that_is_not_csv(tmp_path):
-    text = HEADER + '\nAWS,*,principal,wildcard,"x"y,High-Privilege,d'
-    with pytest.raises(RulesError) as raised:
-        rules.load(write_rules(tmp_path, local=text))
-    assert str(raised.value).startswith(f"{rules.LOCAL_RULES}: not valid CSV (")
-
-
-def test_a_rules_path_that_cannot_be_read(tmp_path):
-    write_rules(tmp_path)
-    (tmp_path / rules.LOCAL_RULES).unlink()
-    (tmp_path / rules.LOCAL_RULES).mkdir()
-    with pytest.raises(RulesError) as raised:
-        rules.load(tmp_path)
-    assert str(raised.value).startswith(f"{rules.LOCAL_RULES}, row 1: cannot be read (")
-    assert str(raised.value) != f"{rules.LOCAL_RULES}, row 1: cannot be read (None)"
-
-
-def test_rows_after_a_blank_row_still_count(tmp_path):
-    text = HEADER + "\n\n,,,,,,\nAWS,*,principal,wildcard,late*,High-Privilege,d"
-    loaded = rules.load(write_rules(tmp_path, local=text))
-    assert loaded.classify("AWS", "user", "late-comer", "", "", "") == (
-        "High-Privilege", f"{rules.LOCAL_RULES}:4")
-
-
-def test_regexes_search_only_the_first_characters_of_a_value(tmp_path):
-    text = HEADER + "\nAWS,*,user_agent,regex,needle,High-Privilege,d"
-    loaded = rules.load(write_rules(tmp_path, local=text))
-    near = "x" * (rules.MAX_REGEX_INPUT - 6) + "needle"
-    far = "x" * rules.MAX_REGEX_INPUT + "needle"
-    assert loaded.classify("AWS", "user", "p", "", "", near)[0] == "High-Privilege"
-    assert loaded.classify("AWS", "user", "p", "", "", far)[0] == "Standard-User"
-
-
-def test_an_indexed_glob_whose_literal_ends_the_value_still_matches():
-    """The trigram index must hold the value's last three characters too."""
-    globs = [rules.Rule(f"g:{i}", "*", "*", "user_agent", "wildcard", f"*tool-{i}/*",
-                        "Service-Account", "") for i in range(rules.TRIGRAM_INDEX_MIN + 1)]
-    tail = rules.Rule("tail", "*", "*", "user_agent", "wildcard", "*a*zzz", "High-Privilege", "")
-    loaded = RuleSet([*globs, tail])
-    assert loaded.classify("AWS", "user", "p", "", "", "a-zzz") == ("High-Privilege", "tail")
+def test_the_repository_app_folder_is_what_load_reads(tmp_path):
+    """The command reads its own app folder: default/ as shipped, local/ when present."""
+    copy = tmp_path / "app"
+    shutil.copytree(ROOT / "default", copy / "default")
+    assert len(rules.load(copy).rule_set) == 15
