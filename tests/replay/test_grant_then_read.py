@@ -11,9 +11,9 @@ rule and Cloud Secrets - Secret Access Grants - Track every 10 minutes, the KV s
 collection carries from run to run, and alerts are counted after throttling. Expected
 values are the table's, and the times and names the story wrote; never the SPL's output.
 
-Every story ends with a bystander's read three hours after its start, so that the
-simulated scheduler keeps running past the story's own events: every run that can see a
-grant or a read does.
+Every story ends with a bystander's read three hours after its start (unless it says
+otherwise), so that the simulated scheduler keeps running past the story's own events:
+every run that can see a grant or a read does, and throttling is what keeps one alert.
 """
 
 from __future__ import annotations
