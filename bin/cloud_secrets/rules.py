@@ -31,10 +31,11 @@ picks (`names_chosen_by_caller`: AWS federated users, Vault tokens, GCP workload
 identity subjects) a High-Privilege rule is passed over and the next rule tried.
 
 Fail safe (`load`): a customer stanza that cannot be used is skipped with one warning
-naming the stanza and the problem; a local/ file that cannot be read at all is one
-warning, and the shipped rules still apply. Only a broken shipped rule (default/ as
-shipped, not edited in local/) raises RulesError. No message quotes a pattern or any
-other value: the stanza, the key and the problem only.
+naming the stanza and the problem; a local/ file that cannot be read at all (not UTF-8,
+not conf syntax, not a regular file, such as a FIFO or a link to /dev/zero, or larger
+than MAX_FILE_BYTES) is one warning, and the shipped rules still apply. Only a broken
+shipped rule (default/ as shipped, not edited in local/) raises RulesError. No message
+quotes a pattern or any other value: the stanza, the key and the problem only.
 
 Matching is case-insensitive. A wildcard pattern matches the whole value, `*` standing
 for any run of characters (see wildcard.py). A regex matches anywhere in the value, as
@@ -71,6 +72,10 @@ HIGH_PRIVILEGE_FIELDS = ("principal", "principal_role")
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")
 FALSE_WORDS = ("", "0", "false", "f", "no", "n", "off")
 MAX_REGEX_INPUT = 1024
+# Every search reads the rules at start, on the search head and on each indexer: 4 MB is
+# some 25,000 rules (a second to load), far beyond any real file, and a bound on what a
+# mistaken file (a log pasted in, a generated list) costs each search.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 CACHE_SIZE = 8192
 TRIGRAM_INDEX_MIN = 16  # below this many general wildcards, trying each is cheaper
 
@@ -223,7 +228,7 @@ def _printable(name: str) -> str:
 def _read_layer(path: Path) -> conf_file.Stanzas:
     """One layer's stanzas ({} when the file is absent); raises ValueError in words."""
     try:
-        stanzas = conf_file.read(path)
+        stanzas = conf_file.read(path, MAX_FILE_BYTES)
     except UnicodeDecodeError:
         raise ValueError("is not UTF-8 text") from None
     except conf_file.ConfSyntaxError as error:

@@ -12,7 +12,9 @@ type"), and Splunk's conf layering (Admin Manual, "Configuration file precedence
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,70 @@ def test_customer_rules_are_tried_by_order_among_the_shipped_ones(app_copy):
     assert decided == [("Standard-User", f"{CONF}:first"),
                        ("Service-Account", f"{CONF}:aws_ec2_instance_sessions"),
                        ("High-Privilege", f"{CONF}:last")]
+
+
+# -- a local/ rules file that is not a file a search can read -----------------------------
+#
+# An administrator (or a deployment tool) leaves in local/ a FIFO, a link to a device or a
+# file of many megabytes (a log pasted in, a generated list). Every search reads the rules
+# at start: the command must answer at once with one warning and keep the shipped rules
+# (adversaries.md, "fail safe"; common rule: "a broken stream never hangs").
+
+LIMIT_WORDS = "larger than 4 MB"
+
+
+def memory_capped_python(folder: Path) -> str:
+    """An interpreter wrapper limited to 1 GB of address space: were the command to read
+    /dev/zero for ever again, it would fail within a second instead of filling the
+    machine's memory."""
+    wrapper = folder / "python-1gb"
+    wrapper.write_text(f'#!/bin/sh\nulimit -v 1048576\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+def assert_shipped_rules_and_one_warning(result, words):
+    assert not result.timed_out and result.returncode == 0, result.errors or result.stderr
+    decided = [(r.get("account_type", ""), r.get("account_type_rule", ""))
+               for r in result.records]
+    assert decided == [("Service-Account", f"{CONF}:aws_ec2_instance_sessions"),
+                       ("Standard-User", "default")]
+    (warning,) = warnings(result)
+    assert warning.startswith(f"cloudsecrets: local/{CONF} cannot be read ({words})")
+    assert warning.endswith("none of its rules apply, the app's own rules still do")
+
+
+def two_reads():
+    return [aws_read(scenarios.aws_role("web", "i-0abc")), aws_read(scenarios.aws_user("dana"))]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFO files on this platform")
+def test_a_fifo_in_place_of_the_local_rules_is_one_warning_not_a_hung_search(app_copy):
+    os.mkfifo(app_copy / "local" / CONF)  # nothing will ever write to it
+    result = run_command(app_copy / "bin" / "cloudsecrets.py", [two_reads()], timeout=30)
+    assert_shipped_rules_and_one_warning(result, "not a regular file")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists() or sys.platform == "win32",
+                    reason="no /dev/zero")
+def test_a_link_to_dev_zero_is_one_warning_not_a_search_that_reads_for_ever(app_copy,
+                                                                           tmp_path):
+    (app_copy / "local" / CONF).symlink_to("/dev/zero")
+    result = run_command(app_copy / "bin" / "cloudsecrets.py", [two_reads()], timeout=30,
+                         python=memory_capped_python(tmp_path))
+    assert_shipped_rules_and_one_warning(result, "not a regular file")
+
+
+def test_a_50_mb_local_file_is_one_warning_and_the_search_starts_at_once(app_copy):
+    """310,000 valid rules: read in full they cost every search some 13 s and 700 MB on
+    each search head and indexer, before a single event. The shipped rules apply, and
+    the warning says why the customer's do not."""
+    rule = ("platform = AWS\nprincipal_type = user\nmatch_field = principal\n"
+            "pattern = *:user/u{0}x*y\naccount_type = Service-Account\norder = {0}\n")
+    with (app_copy / "local" / CONF).open("w") as handle:
+        number = 0
+        while handle.tell() < 50 * 1024 * 1024:
+            handle.write(f"[generated_{number}]\n" + rule.format(number))
+            number += 1
+    result = run_command(app_copy / "bin" / "cloudsecrets.py", [two_reads()], timeout=30)
+    assert_shipped_rules_and_one_warning(result, LIMIT_WORDS)

@@ -320,7 +320,7 @@ def test_a_layer_that_cannot_be_read_for_a_reason_without_words_names_the_error(
         tmp_path, monkeypatch):
     from cloud_secrets import conf_file
 
-    def unreadable(path):
+    def unreadable(path, limit):
         if path.parent.name == "local":
             raise PermissionError()  # an OSError without strerror
         return {}
