@@ -27,8 +27,9 @@ gives Standard-User with rule `default`. `account_type_rule` names the rule that
 as `cloud_secrets_account_rules.conf:<stanza>`.
 
 No exemption from a name the caller chooses: for principals whose name their holder
-picks (`names_chosen_by_caller`: AWS federated users, Vault tokens, GCP workload
-identity subjects) a High-Privilege rule is passed over and the next rule tried.
+picks (`names_chosen_by_caller`: AWS federated users, Vault tokens and JWT, Kubernetes
+and GitHub logins, GCP workload identity subjects, Azure B2B guests) a High-Privilege
+rule is passed over and the next rule tried.
 
 Fail safe (`load`): a customer stanza that cannot be used is skipped with one warning
 naming the stanza and the problem; a local/ file that cannot be read at all (not UTF-8,
@@ -87,6 +88,17 @@ _NO_RULE = 1 << 62  # sorts after every real rule index
 # Workload identity federation subjects: built from an external identity provider's
 # claims (a repository, a branch), which whoever controls that provider chooses.
 _WORKLOAD_IDENTITY_PREFIXES = ("principal://", "principalset://")
+# Vault display names (lowercased) that its auth methods build from what the caller
+# brings: JWT logins are named after a claim of the caller's token (`user_claim`, for a
+# CI job the repository and branch: `jwt-repo:acme/admin:ref:refs/heads/main`),
+# Kubernetes logins after the namespace and service account the caller runs as
+# (`kubernetes-<namespace>-<service account>`, created by whoever may create service
+# accounts there), GitHub logins after the GitHub user name its holder registered. The
+# prefixes are the default mount paths, as vault.MACHINE_AUTH_PREFIXES reads them.
+_VAULT_CALLER_NAMED_PREFIXES = ("jwt-", "kubernetes-", "github-")
+# Azure AD B2B guests: the UPN is built from the guest's own e-mail address
+# (`admin_attacker.example#EXT#@contoso.onmicrosoft.com`), which the guest chose.
+_AZURE_GUEST_MARK = "#ext#"
 
 
 class RulesError(Exception):
@@ -121,13 +133,21 @@ class LoadedRules:
 def names_chosen_by_caller(platform: str, principal_type: str, principal: str) -> bool:
     """Whether the principal's name is one its holder picks, so no name may exempt it.
 
-    AWS federated users (`sts:GetFederationToken --name`, SAML and web identity names),
-    Vault tokens (`vault token create -display-name`) and GCP workload identity subjects.
+    AWS federated users (`sts:GetFederationToken --name`, SAML and web identity names);
+    Vault tokens (`vault token create -display-name`) and the Vault logins named after
+    what the caller brings (JWT claims, Kubernetes service accounts, GitHub user names:
+    _VAULT_CALLER_NAMED_PREFIXES); GCP workload identity subjects; Azure B2B guests,
+    whose UPN carries their own e-mail address. A root token stays decided by its
+    policies (principal type root), whatever its display name.
     """
     if platform == "AWS":
         return principal_type == "federated_user"
     if platform == "Vault":
-        return principal_type == "token"
+        return principal_type == "token" or (
+            principal_type != "root" and principal.lower().startswith(
+                _VAULT_CALLER_NAMED_PREFIXES))
+    if platform == "Azure":
+        return principal_type == "user" and _AZURE_GUEST_MARK in principal.lower()
     return platform == "GCP" and principal.lower().startswith(_WORKLOAD_IDENTITY_PREFIXES)
 
 

@@ -107,16 +107,49 @@ def test_a_workload_identity_subject_spelling_admin_or_root_is_not_high_privileg
     assert decided == [("Service-Account", f"{CONF}:gcp_service_accounts")]
 
 
+def azure_read(upn: str) -> dict:
+    claims = scenarios.azure_person(upn, "5d0c7a1e-0000-4000-8000-00000000e7e7")
+    return splunk_event(json.dumps(scenarios.azure_call(scenarios.START, claims, "SecretGet",
+                                                        "kv-prod", "db")))
+
+
+@pytest.mark.parametrize(("record", "principal", "decided"), [
+    # Vault JWT logins are named after a claim of the caller's own token: a CI job's
+    # repository and branch, which whoever may push to the repository chooses
+    (lambda: vault_read("jwt-repo:acme/admin:ref:refs/heads/root"),
+     "jwt-repo:acme/admin:ref:refs/heads/root", ("Service-Account", "vault_machine_auth")),
+    # Vault Kubernetes logins: kubernetes-<namespace>-<service account>, both created by
+    # whoever may create service accounts in the namespace the role allows
+    (lambda: vault_read("kubernetes-dev-admin"), "kubernetes-dev-admin",
+     ("Service-Account", "vault_machine_auth")),
+    # Vault GitHub logins: the GitHub user name, registered by its holder
+    (lambda: vault_read("github-root-dev"), "github-root-dev", ("Standard-User", "")),
+    # An Azure AD B2B guest invited as admin@attacker.example
+    (lambda: azure_read("admin_attacker.example#EXT#@contoso.onmicrosoft.com"),
+     "admin_attacker.example#ext#@contoso.onmicrosoft.com", ("Standard-User", "")),
+], ids=["vault jwt subject", "vault kubernetes service account", "vault github user",
+        "azure b2b guest"])
+def test_other_names_the_caller_brings_are_never_high_privilege(packaged_app, record,
+                                                               principal, decided):
+    result, found = classify(packaged_app, [record()])
+    assert result.records[0]["principal"] == principal
+    account_type, stanza_name = decided
+    assert found == [(account_type, f"{CONF}:{stanza_name}" if stanza_name else "default")]
+
+
 def test_names_an_administrator_assigns_still_decide(packaged_app):
     """The control: the seed's words still make an IAM user or a Vault user High-Privilege,
     and Vault root stays decided by its policy."""
     root_policy = splunk_event(json.dumps(scenarios.vault_call(
         scenarios.START, "token-anything", "read", "secret/data/app/db", ("root",))[1]))
     _result, decided = classify(packaged_app, [
-        aws_read(scenarios.aws_user("admin")), vault_read("admin"), root_policy])
+        aws_read(scenarios.aws_user("admin")), vault_read("admin"), root_policy,
+        vault_read("userpass-admin"), azure_read("admin@contoso.com")])
     assert decided == [("High-Privilege", f"{CONF}:seed_high_privilege_words"),
                        ("High-Privilege", f"{CONF}:seed_high_privilege_words"),
-                       ("High-Privilege", f"{CONF}:vault_root_policy")]
+                       ("High-Privilege", f"{CONF}:vault_root_policy"),
+                       ("High-Privilege", f"{CONF}:seed_high_privilege_words"),
+                       ("High-Privilege", f"{CONF}:seed_high_privilege_words")]
 
 
 # -- rules out of outputlookup's reach --------------------------------------------------
