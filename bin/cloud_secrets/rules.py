@@ -258,11 +258,38 @@ def _read_layer(path: Path) -> conf_file.Stanzas:
     return stanzas if stanzas is not None else {}
 
 
+def _misspelt(shipped: conf_file.Stanzas, local: conf_file.Stanzas) -> List[str]:
+    """One warning per local/ key that is not a rule key, and per local/ stanza whose
+    name is a shipped rule's in another case.
+
+    Splunk's keys and stanza names are case-sensitive and it ignores keys it does not
+    know, so `Disabled = true` or `[Seed_High_Privilege_Words]` leaves the shipped rule
+    in force while the administrator believes it changed. The rule itself is not
+    skipped for it: the warning says what was ignored.
+    """
+    found: List[str] = []
+    shipped_names = {name.lower(): name for name in shipped}
+    for name, keys in local.items():
+        where = f"{CONF_FILE} [{_printable(name)}]"
+        twin = shipped_names.get(name.lower())
+        if twin is not None and twin != name:
+            found.append(f"{where} is not the app's rule [{_printable(twin)}]: stanza names "
+                         f"are case-sensitive, so that rule stays as it is")
+        for key in keys:
+            if key not in RULE_KEYS:
+                hint = " (keys are case-sensitive)" if key.lower() in RULE_KEYS else ""
+                found.append(f"{where}: {_printable(key)} is not a rule key{hint}; it is "
+                             f"ignored (keys: {', '.join(RULE_KEYS)})")
+    return found
+
+
 def load(app_dir: Path) -> LoadedRules:
     """The rules in force in the app folder `app_dir`: default/ overlaid by local/.
 
     Returns LoadedRules: the RuleSet, in trial order, and one warning per customer
-    stanza skipped (or one for a local/ file that cannot be read). Raises RulesError
+    stanza skipped (or one for a local/ file that cannot be read), per local/ key that
+    is not a rule key, and per local/ stanza named like a shipped rule in another case
+    (`_misspelt`). Raises RulesError
     naming the stanza when a shipped rule cannot be used, or the file when default/
     cannot be read.
     """
@@ -281,6 +308,7 @@ def load(app_dir: Path) -> LoadedRules:
                         f"own rules still do")
         local = {}
 
+    warnings.extend(_misspelt(shipped, local))
     as_shipped = conf_file.with_defaults(shipped)
     in_force = conf_file.with_defaults(conf_file.overlay(shipped, local))
     ranked: List[Tuple[Tuple[int, int, str], Rule]] = []

@@ -352,3 +352,33 @@ def test_a_50_mb_local_file_is_one_warning_and_the_search_starts_at_once(app_cop
             number += 1
     result = run_command(app_copy / "bin" / "cloudsecrets.py", [two_reads()], timeout=30)
     assert_shipped_rules_and_one_warning(result, LIMIT_WORDS)
+
+
+# -- a change that Splunk would silently ignore --------------------------------------------
+
+def test_a_key_or_stanza_name_in_the_wrong_case_is_named_in_a_warning(app_copy):
+    """Keys and stanza names are case-sensitive in Splunk's conf files (Admin Manual,
+    "Configuration file structure"), and unknown keys are ignored: the administrator who
+    writes `Disabled = true`, or names `[Aws_Root_User]`, believes a shipped
+    High-Privilege rule is off while it still exempts. The rules stay as Splunk reads
+    them; the search says what was ignored."""
+    (app_copy / "local" / CONF).write_text(
+        stanza("seed_high_privilege_words", Disabled="true")
+        + stanza("Aws_Root_User", disabled="true")
+        + stanza("dana_is_a_service", **GOOD, Pattern="*:user/dana"))
+    root = {"type": "Root", "principalId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:root",
+            "accountId": ACCOUNT}
+    result, decided = classify(app_copy, [aws_read(scenarios.aws_user("admin")),
+                                          aws_read(root), aws_read(scenarios.aws_user("dana"))])
+    assert decided == [("High-Privilege", f"{CONF}:seed_high_privilege_words"),
+                       ("High-Privilege", f"{CONF}:aws_root_user"),
+                       ("Service-Account", f"{CONF}:dana_is_a_service")]
+    assert sorted(warnings(result)) == sorted([
+        f"cloudsecrets: {CONF} [seed_high_privilege_words]: Disabled is not a rule key (keys "
+        f"are case-sensitive); it is ignored (keys: platform, principal_type, match_field, "
+        f"match, pattern, account_type, description, order, disabled)",
+        f"cloudsecrets: {CONF} [Aws_Root_User] is not the app's rule [aws_root_user]: stanza "
+        f"names are case-sensitive, so that rule stays as it is",
+        f"cloudsecrets: {CONF} [dana_is_a_service]: Pattern is not a rule key (keys are "
+        f"case-sensitive); it is ignored (keys: platform, principal_type, match_field, "
+        f"match, pattern, account_type, description, order, disabled)"])
