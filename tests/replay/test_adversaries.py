@@ -230,7 +230,9 @@ def test_one_forged_day_among_ten_ordinary_days_does_not_hide_a_theft(
 
 TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_.]*)\$")
 HOSTILE = ['a" | delete', 'x\\" | outputlookup cloud_secrets_baseline', 'tok\\',
-           'C:\\Temp\\', 'line\n| delete', 'q"uote" OR principal=*', '$info_min_time$ | head']
+           'C:\\Temp\\', 'line\n| delete', 'q"uote" OR principal=*', '$info_min_time$ | head',
+           # a subsearch and a token: neither runs nor expands inside the escaped literal
+           'b" [| makeresults] "', '$drilldown_principal$']
 
 
 def as_es_fills(template: str, row: Dict[str, object]) -> str:
