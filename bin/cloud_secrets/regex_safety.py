@@ -24,6 +24,8 @@ instead (the message never quotes the pattern):
   it matches. Anchor with `^`, or put before it a character it cannot consume, as
   `role/[^/]*admin` does;
 - repetitions inside a lookahead or lookbehind, run again at every position;
+- a pattern longer than MAX_LENGTH characters (parsing alone costs each search that
+  loads it: a megabyte of empty groups takes seconds), before anything else;
 - more work per position than MAX_WORK (`work`): a repeat with a large count or a long
   list of alternatives makes every position of the value cost as much, even without
   any backtracking: `[ab]{500}x` searches 500 characters from each of 1,024 positions
@@ -109,6 +111,8 @@ def _category(name: str) -> FrozenSet[int]:
 # about a millisecond of that per value: 100 classes, or 400 plain characters.
 CLASS_WORK = 4
 MAX_WORK = 400
+# Ten times what MAX_WORK lets a pattern match, for the syntax around it.
+MAX_LENGTH = 4096
 _PLAIN = ("LITERAL", "NOT_LITERAL", "AT")
 _ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT")
@@ -136,6 +140,7 @@ CASE_FOLD = ("the regex holds a non-ASCII character that matches an ASCII letter
 WORK = ("the regex does too much at each position of the value: a count such as {500}, "
         "many alternatives or a long run of character classes adds up; shorten it, split it "
         "into several rules, or use wildcard rules")
+LONG = f"the regex is longer than {MAX_LENGTH} characters; split it into several rules"
 BACKREFERENCE = "backreferences and conditionals are not supported"
 NOT_PORTABLE = ("atomic groups and possessive repeats need Python 3.11, and Splunk still "
                 "runs the command on Python 3.9; rewrite without them")
@@ -437,6 +442,8 @@ def _anchored(parsed, flags: int) -> bool:
 
 def check(pattern: str, flags: int = re.IGNORECASE) -> None:
     """Raise UnsafeRegex (or re.error) when `pattern` is unsafe (or invalid) to search."""
+    if len(pattern) > MAX_LENGTH:
+        raise UnsafeRegex(LONG)
     parsed = sre_parse.parse(pattern, flags)
     effective = parsed.state.flags
     checker = _Checker(bool(effective & re.IGNORECASE))

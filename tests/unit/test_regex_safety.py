@@ -96,6 +96,7 @@ REFUSED = [
     ("|".join(f"w{i}" for i in range(200)), "too much at each position"),
     ("a" * 401, "too much at each position"),
     (r"(?=[ab]{100}c)", "too much at each position"),
+    ("(?:)" * 1024 + "x", "longer than 4096 characters"),
     # what Python cannot do everywhere, or cannot do safely
     (r"(a)\1", "backreferences"),
     (r"(?P<x>a)(?P=x)", "backreferences"),
@@ -120,7 +121,8 @@ def test_refused(pattern, reason):
 
 REASONS = (regex_safety.NESTED, regex_safety.EMPTY_REPEAT, regex_safety.ALTERNATION,
            regex_safety.RUN, regex_safety.SCAN, regex_safety.LOOKAROUND, regex_safety.CASE_FOLD,
-           regex_safety.BACKREFERENCE, regex_safety.NOT_PORTABLE, regex_safety.WORK)
+           regex_safety.BACKREFERENCE, regex_safety.NOT_PORTABLE, regex_safety.WORK,
+           regex_safety.LONG)
 
 
 @pytest.mark.parametrize("pattern", [
