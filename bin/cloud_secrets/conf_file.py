@@ -21,16 +21,43 @@ so that a value from the file cannot reach a message.
 
 Layering (`overlay`): an app's local/ file overrides its default/ file stanza by stanza
 and key by key, so a local/ stanza naming one key changes that key only.
+
+Reading (`read`): only a regular file (or a symbolic link to one) of at most `limit`
+bytes is read. A FIFO would block the reader until something writes to it, a device
+such as /dev/zero never ends, and a file of many megabytes costs every search that
+reads it: each is refused with NotRegularFile or TooLarge (OSError, raised before
+anything is read past the limit), so that a reader never hangs.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import Dict, Optional
 
 DEFAULT_STANZA = "default"
+# Opened without blocking, so that a FIFO in place of the file cannot stop the reader
+# before fstat shows what it is (POSIX; Windows has no FIFO files to open).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 Stanzas = Dict[str, Dict[str, str]]
+
+
+class NotRegularFile(OSError):
+    """The path names a FIFO, a device, a socket or a folder, not a file."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.EINVAL, "not a regular file")
+
+
+class TooLarge(OSError):
+    """The file is longer than the reader accepts."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(errno.EFBIG, f"larger than {limit // (1024 * 1024)} MB")
+        self.limit = limit
 
 
 class ConfSyntaxError(ValueError):
@@ -93,15 +120,22 @@ def parse(text: str) -> Stanzas:
     return stanzas
 
 
-def read(path: Path) -> Optional[Stanzas]:
-    """parse() of a file; None when it does not exist.
+def read(path: Path, limit: int) -> Optional[Stanzas]:
+    """parse() of a file of at most `limit` bytes; None when it does not exist.
 
-    Raises ConfSyntaxError, UnicodeDecodeError (not UTF-8) or OSError (unreadable).
+    Raises ConfSyntaxError, UnicodeDecodeError (not UTF-8) or OSError: unreadable,
+    NotRegularFile (a FIFO, a device, a folder) or TooLarge (over `limit` bytes).
     """
     try:
-        data = path.read_bytes()
+        descriptor = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise NotRegularFile()
+        data = handle.read(limit + 1)  # a file that grows while read is still capped
+    if len(data) > limit:
+        raise TooLarge(limit)
     return parse(data.decode("utf-8"))
 
 

@@ -24,6 +24,16 @@ instead (the message never quotes the pattern):
   it matches. Anchor with `^`, or put before it a character it cannot consume, as
   `role/[^/]*admin` does;
 - repetitions inside a lookahead or lookbehind, run again at every position;
+- a pattern longer than MAX_LENGTH characters (parsing alone costs each search that
+  loads it: a megabyte of empty groups takes seconds), before anything else;
+- more work per position than MAX_WORK (`work`): a repeat with a large count or a long
+  list of alternatives makes every position of the value cost as much, even without
+  any backtracking: `[ab]{500}x` searches 500 characters from each of 1,024 positions
+  (2 ms), and twenty such alternatives take twenty times that. One attempt's work is
+  counted as the characters it may compare, a character class or category counting
+  CLASS_WORK (it costs several times a plain character), a repeat its maximum times
+  its body (an unbounded one once: the checks above keep it linear), an alternation
+  the sum of its alternatives;
 - under IGNORECASE (every rule is), a non-ASCII character that matches an ASCII letter
   (the Kelvin sign matches k, the long s matches s, the dotless and dotted i match i):
   it would make the character sets below wrong. The rules keep Unicode semantics rather
@@ -94,6 +104,16 @@ def _category(name: str) -> FrozenSet[int]:
     compiled = re.compile(escape)
     return frozenset([code for code in range(128) if compiled.match(chr(code))]
                      + [kind for kind, sample in _SAMPLES.items() if compiled.match(sample)])
+# One attempt's work (`work`): characters a plain character (or its negation) compares
+# count 1, a class, category or any character CLASS_WORK, as they cost about that many
+# times more in Python's engine under IGNORECASE (measured: [\w-]{99}$ and a literal
+# of 400 characters each cost about 1 ms on a 1,024-character value). MAX_WORK is
+# about a millisecond of that per value: 100 classes, or 400 plain characters.
+CLASS_WORK = 4
+MAX_WORK = 400
+# Ten times what MAX_WORK lets a pattern match, for the syntax around it.
+MAX_LENGTH = 4096
+_PLAIN = ("LITERAL", "NOT_LITERAL", "AT")
 _ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT")
 _NO_BACKTRACKING = ("ATOMIC_GROUP", "POSSESSIVE_REPEAT")
@@ -117,6 +137,10 @@ LOOKAROUND = ("a repetition inside a lookahead or lookbehind runs again at every
               "of the value; write the lookaround with single characters")
 CASE_FOLD = ("the regex holds a non-ASCII character that matches an ASCII letter when case "
              "is ignored (such as the Kelvin sign, which matches k); write the ASCII letter")
+WORK = ("the regex does too much at each position of the value: a count such as {500}, "
+        "many alternatives or a long run of character classes adds up; shorten it, split it "
+        "into several rules, or use wildcard rules")
+LONG = f"the regex is longer than {MAX_LENGTH} characters; split it into several rules"
 BACKREFERENCE = "backreferences and conditionals are not supported"
 NOT_PORTABLE = ("atomic groups and possessive repeats need Python 3.11, and Splunk still "
                 "runs the command on Python 3.9; rewrite without them")
@@ -383,6 +407,27 @@ class _Checker:
         return False
 
 
+def work(sequence) -> int:
+    """The characters one attempt at one position may compare (see MAX_WORK)."""
+    total = 0
+    for op, value in sequence:
+        name = _name(op)
+        if name in _PLAIN:
+            total += 1
+        elif name in _REPEATS:
+            _low, high, body = value
+            total += (1 if high == sre_parse.MAXREPEAT else high) * work(body)
+        elif name == "SUBPATTERN":
+            total += work(value[-1])
+        elif name == "BRANCH":
+            total += sum(work(branch) for branch in value[1])
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            total += work(value[1])
+        else:  # IN, ANY, CATEGORY, anything unexpected
+            total += CLASS_WORK
+    return total
+
+
 def _anchored(parsed, flags: int) -> bool:
     """Whether the pattern can only match at the start of the value."""
     if not parsed.data:
@@ -397,6 +442,8 @@ def _anchored(parsed, flags: int) -> bool:
 
 def check(pattern: str, flags: int = re.IGNORECASE) -> None:
     """Raise UnsafeRegex (or re.error) when `pattern` is unsafe (or invalid) to search."""
+    if len(pattern) > MAX_LENGTH:
+        raise UnsafeRegex(LONG)
     parsed = sre_parse.parse(pattern, flags)
     effective = parsed.state.flags
     checker = _Checker(bool(effective & re.IGNORECASE))
@@ -407,4 +454,6 @@ def check(pattern: str, flags: int = re.IGNORECASE) -> None:
     if not _anchored(parsed, effective):
         checker.walk(parsed.data, _Run(frozenset(), []), repeated=False, lookaround=False,
                      at_end=True)
+    if work(parsed.data) > MAX_WORK:
+        raise UnsafeRegex(WORK)
     re.compile(pattern, flags)  # what the parser accepts, the compiler may still refuse

@@ -27,14 +27,16 @@ gives Standard-User with rule `default`. `account_type_rule` names the rule that
 as `cloud_secrets_account_rules.conf:<stanza>`.
 
 No exemption from a name the caller chooses: for principals whose name their holder
-picks (`names_chosen_by_caller`: AWS federated users, Vault tokens, GCP workload
-identity subjects) a High-Privilege rule is passed over and the next rule tried.
+picks (`names_chosen_by_caller`: AWS federated users, Vault tokens and JWT, Kubernetes
+and GitHub logins, GCP workload identity subjects, Azure B2B guests) a High-Privilege
+rule is passed over and the next rule tried.
 
 Fail safe (`load`): a customer stanza that cannot be used is skipped with one warning
-naming the stanza and the problem; a local/ file that cannot be read at all is one
-warning, and the shipped rules still apply. Only a broken shipped rule (default/ as
-shipped, not edited in local/) raises RulesError. No message quotes a pattern or any
-other value: the stanza, the key and the problem only.
+naming the stanza and the problem; a local/ file that cannot be read at all (not UTF-8,
+not conf syntax, not a regular file, such as a FIFO or a link to /dev/zero, or larger
+than MAX_FILE_BYTES) is one warning, and the shipped rules still apply. Only a broken
+shipped rule (default/ as shipped, not edited in local/) raises RulesError. No message
+quotes a pattern or any other value: the stanza, the key and the problem only.
 
 Matching is case-insensitive. A wildcard pattern matches the whole value, `*` standing
 for any run of characters (see wildcard.py). A regex matches anywhere in the value, as
@@ -71,6 +73,10 @@ HIGH_PRIVILEGE_FIELDS = ("principal", "principal_role")
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")
 FALSE_WORDS = ("", "0", "false", "f", "no", "n", "off")
 MAX_REGEX_INPUT = 1024
+# Every search reads the rules at start, on the search head and on each indexer: 4 MB is
+# some 25,000 rules (a second to load), far beyond any real file, and a bound on what a
+# mistaken file (a log pasted in, a generated list) costs each search.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 CACHE_SIZE = 8192
 TRIGRAM_INDEX_MIN = 16  # below this many general wildcards, trying each is cheaper
 
@@ -82,6 +88,17 @@ _NO_RULE = 1 << 62  # sorts after every real rule index
 # Workload identity federation subjects: built from an external identity provider's
 # claims (a repository, a branch), which whoever controls that provider chooses.
 _WORKLOAD_IDENTITY_PREFIXES = ("principal://", "principalset://")
+# Vault display names (lowercased) that its auth methods build from what the caller
+# brings: JWT logins are named after a claim of the caller's token (`user_claim`, for a
+# CI job the repository and branch: `jwt-repo:acme/admin:ref:refs/heads/main`),
+# Kubernetes logins after the namespace and service account the caller runs as
+# (`kubernetes-<namespace>-<service account>`, created by whoever may create service
+# accounts there), GitHub logins after the GitHub user name its holder registered. The
+# prefixes are the default mount paths, as vault.MACHINE_AUTH_PREFIXES reads them.
+_VAULT_CALLER_NAMED_PREFIXES = ("jwt-", "kubernetes-", "github-")
+# Azure AD B2B guests: the UPN is built from the guest's own e-mail address
+# (`admin_attacker.example#EXT#@contoso.onmicrosoft.com`), which the guest chose.
+_AZURE_GUEST_MARK = "#ext#"
 
 
 class RulesError(Exception):
@@ -116,13 +133,21 @@ class LoadedRules:
 def names_chosen_by_caller(platform: str, principal_type: str, principal: str) -> bool:
     """Whether the principal's name is one its holder picks, so no name may exempt it.
 
-    AWS federated users (`sts:GetFederationToken --name`, SAML and web identity names),
-    Vault tokens (`vault token create -display-name`) and GCP workload identity subjects.
+    AWS federated users (`sts:GetFederationToken --name`, SAML and web identity names);
+    Vault tokens (`vault token create -display-name`) and the Vault logins named after
+    what the caller brings (JWT claims, Kubernetes service accounts, GitHub user names:
+    _VAULT_CALLER_NAMED_PREFIXES); GCP workload identity subjects; Azure B2B guests,
+    whose UPN carries their own e-mail address. A root token stays decided by its
+    policies (principal type root), whatever its display name.
     """
     if platform == "AWS":
         return principal_type == "federated_user"
     if platform == "Vault":
-        return principal_type == "token"
+        return principal_type == "token" or (
+            principal_type != "root" and principal.lower().startswith(
+                _VAULT_CALLER_NAMED_PREFIXES))
+    if platform == "Azure":
+        return principal_type == "user" and _AZURE_GUEST_MARK in principal.lower()
     return platform == "GCP" and principal.lower().startswith(_WORKLOAD_IDENTITY_PREFIXES)
 
 
@@ -223,7 +248,7 @@ def _printable(name: str) -> str:
 def _read_layer(path: Path) -> conf_file.Stanzas:
     """One layer's stanzas ({} when the file is absent); raises ValueError in words."""
     try:
-        stanzas = conf_file.read(path)
+        stanzas = conf_file.read(path, MAX_FILE_BYTES)
     except UnicodeDecodeError:
         raise ValueError("is not UTF-8 text") from None
     except conf_file.ConfSyntaxError as error:
@@ -233,11 +258,38 @@ def _read_layer(path: Path) -> conf_file.Stanzas:
     return stanzas if stanzas is not None else {}
 
 
+def _misspelt(shipped: conf_file.Stanzas, local: conf_file.Stanzas) -> List[str]:
+    """One warning per local/ key that is not a rule key, and per local/ stanza whose
+    name is a shipped rule's in another case.
+
+    Splunk's keys and stanza names are case-sensitive and it ignores keys it does not
+    know, so `Disabled = true` or `[Seed_High_Privilege_Words]` leaves the shipped rule
+    in force while the administrator believes it changed. The rule itself is not
+    skipped for it: the warning says what was ignored.
+    """
+    found: List[str] = []
+    shipped_names = {name.lower(): name for name in shipped}
+    for name, keys in local.items():
+        where = f"{CONF_FILE} [{_printable(name)}]"
+        twin = shipped_names.get(name.lower())
+        if twin is not None and twin != name:
+            found.append(f"{where} is not the app's rule [{_printable(twin)}]: stanza names "
+                         f"are case-sensitive, so that rule stays as it is")
+        for key in keys:
+            if key not in RULE_KEYS:
+                hint = " (keys are case-sensitive)" if key.lower() in RULE_KEYS else ""
+                found.append(f"{where}: {_printable(key)} is not a rule key{hint}; it is "
+                             f"ignored (keys: {', '.join(RULE_KEYS)})")
+    return found
+
+
 def load(app_dir: Path) -> LoadedRules:
     """The rules in force in the app folder `app_dir`: default/ overlaid by local/.
 
     Returns LoadedRules: the RuleSet, in trial order, and one warning per customer
-    stanza skipped (or one for a local/ file that cannot be read). Raises RulesError
+    stanza skipped (or one for a local/ file that cannot be read), per local/ key that
+    is not a rule key, and per local/ stanza named like a shipped rule in another case
+    (`_misspelt`). Raises RulesError
     naming the stanza when a shipped rule cannot be used, or the file when default/
     cannot be read.
     """
@@ -256,6 +308,7 @@ def load(app_dir: Path) -> LoadedRules:
                         f"own rules still do")
         local = {}
 
+    warnings.extend(_misspelt(shipped, local))
     as_shipped = conf_file.with_defaults(shipped)
     in_force = conf_file.with_defaults(conf_file.overlay(shipped, local))
     ranked: List[Tuple[Tuple[int, int, str], Rule]] = []

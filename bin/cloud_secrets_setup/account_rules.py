@@ -20,9 +20,9 @@ validator's reason; nothing has been written then.
 from __future__ import annotations
 
 import re
-from typing import Dict, Mapping, Optional
+from typing import Dict, Iterable, Mapping, Optional
 
-from cloud_secrets import rules
+from cloud_secrets import conf_file, rules
 
 RULE_KEYS = rules.RULE_KEYS
 # Splunk Web's table, its edit and delete calls and the conf file all name a rule by its
@@ -40,13 +40,27 @@ class RuleProblem(ValueError):
         self.status = status
 
 
-def check_name(name: Optional[str]) -> str:
-    """A new rule's stanza name, or RuleProblem saying which names are accepted."""
+def check_name(name: Optional[str], taken: Iterable[str] = ()) -> str:
+    """A new rule's stanza name, or RuleProblem saying which names are accepted.
+
+    `taken`: the names of the rules in force. A name that is one of them in another case
+    is refused (409) as the same name: stanza names are case-sensitive, so it would be a
+    second rule, not the one the admin meant, and the command warns of it on every
+    search. `default` (any case) is refused: Splunk reads a [default] stanza as settings
+    for every other stanza, never as a rule.
+    """
     name = (name or "").strip()
     if not _NAME.match(name):
         raise RuleProblem(
             "Name: use 1 to 100 letters, digits, dots, dashes or underscores, starting "
             "with a letter or a digit.")
+    if name.lower() == conf_file.DEFAULT_STANZA:
+        raise RuleProblem('Name: "default" is reserved: Splunk reads a [default] stanza as '
+                          'settings for every rule, not as a rule. Choose another name.')
+    for existing in taken:
+        if existing.lower() == name.lower():
+            raise RuleProblem(f'A rule named "{existing}" already exists: edit it, or choose '
+                              f"another name.", status=409)
     return name
 
 

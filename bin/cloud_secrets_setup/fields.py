@@ -10,6 +10,7 @@ Values arrive as the strings splunkd's admin framework passes (one per field).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Dict, Tuple
 
@@ -45,6 +46,17 @@ def _one_line(label: str, value: str) -> str:
     return value
 
 
+def _plain_spaces(label: str, value: str) -> None:
+    """Refuse spaces other than the plain one and invisible characters (a no-break space,
+    a zero-width space, a line separator): the page splits terms at plain spaces and
+    tabs only, and could not tell whether Splunk reads `index=*<U+00A0>` as one term."""
+    for character in value:
+        if character != " " and unicodedata.category(character) in ("Zs", "Zl", "Zp", "Cf"):
+            raise ValueError(
+                f"{label}: write plain spaces only; the value holds a special space or an "
+                f"invisible character (U+{ord(character):04X}).")
+
+
 # Time modifiers of the search command (Search Reference "search", time-opts, and "Time
 # modifiers"), legacy ones included: any of them in a source macro would replace the time
 # range of every search that pastes it (`latest=-1y` makes the detections blind).
@@ -56,9 +68,19 @@ TIME_MODIFIERS = frozenset((
     "searchtimespanhours", "searchtimespanminutes", "searchtimespanmonths"))
 
 
+# Other field comparisons that would change what the source macro reads without the
+# page seeing it: _time and _indextime filter time as the modifiers do (`_time<1` makes
+# the detections blind), and savedsearch= / savedsplunk= paste in the terms of another
+# search (Search Reference "search", <savedsplunk-specifier>).
+TIME_FIELDS = frozenset(("_time", "_indextime"))
+OTHER_SEARCHES = frozenset(("savedsearch", "savedsplunk"))
+
+
 def _every_index(value: str) -> bool:
-    """True for index values that name no index: only wildcards, or `_` and a wildcard."""
-    return bool(value) and (set(value) == {"*"} or (value.startswith("_") and "*" in value))
+    """True for index values that name no index: a leading wildcard (`*`, `*e*`, `*_x`:
+    nearly every index has some letter), or `_` and a wildcard (internal indexes). A
+    wildcard after a name's first characters (`aws*`) still names the indexes it reads."""
+    return bool(value) and (value.startswith("*") or (value.startswith("_") and "*" in value))
 
 
 def source_expression(platform: str) -> Callable[[str], str]:
@@ -71,12 +93,14 @@ def source_expression(platform: str) -> Callable[[str], str]:
     or index=_* (in index IN (...) too), and an index= term that every event found must
     pass (one under a NOT, or on only one side of an OR, leaves every index searched by
     default open to anyone who can send events there). `index` must be written in lower
-    case, as Splunk's default field is named.
+    case, as Splunk's default field is named. Comparisons of _time or _indextime and
+    savedsearch= terms are refused too, and any space but the plain one.
     """
     label = f"{platform} sources"
 
     def check(value: str) -> str:
         value = _one_line(label, value)
+        _plain_spaces(label, value)
         if not value:
             raise ValueError(
                 f"{label} is empty. Enter the index and sourcetype that hold the {platform} "
@@ -88,11 +112,16 @@ def source_expression(platform: str) -> Callable[[str], str]:
             raise ValueError(f"{label}: {error}") from None
         for comparison in terms.comparisons:
             name = comparison.field.lower()
-            if name in TIME_MODIFIERS:
+            if name in TIME_MODIFIERS or name in TIME_FIELDS:
                 raise ValueError(
                     f"{label}: remove {comparison.field}{comparison.operator}... The saved "
                     f"searches set their own time ranges; a time modifier here would replace "
                     f"them in every search that uses this macro.")
+            if name in OTHER_SEARCHES:
+                raise ValueError(
+                    f"{label}: remove {comparison.field}{comparison.operator}... It adds the "
+                    f"terms of another search, which this page cannot check; write the "
+                    f"index and sourcetype terms here.")
             if name != "index":
                 continue
             if comparison.field != "index":
@@ -102,9 +131,9 @@ def source_expression(platform: str) -> Callable[[str], str]:
             if any(_every_index(v) for v in comparison.values):
                 raise ValueError(
                     f"{label}: name the index that holds the {platform} logs instead of a "
-                    f"wildcard such as index=* or index=_*. A wildcard reads every index "
-                    f"(or every internal one), and anyone who can send events to any of "
-                    f"them could feed the detections.")
+                    f"wildcard such as index=*, index=*e* or index=_*. A wildcard before "
+                    f"the name reads nearly every index (or every internal one), and anyone "
+                    f"who can send events to any of them could feed the detections.")
         if not terms.restricted:
             named = any(c.field == "index" and c.operator in ("=", "IN") and not c.negated
                         for c in terms.comparisons)

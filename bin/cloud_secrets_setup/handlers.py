@@ -188,10 +188,8 @@ class AccountRulesHandler(AdminExternalHandler):
 
     @build_conf_info
     def handleCreate(self, confInfo) -> List[RestEntity]:
-        name = _answer(lambda: account_rules.check_name(self.callerArgs.id))
-        if self._found(name) is not None:
-            raise RestError(409, f'A rule named "{name}" already exists: edit it, or choose '
-                                 f"another name.")
+        taken = [found.name for found in self.handler.all(count=0)]
+        name = _answer(lambda: account_rules.check_name(self.callerArgs.id, taken))
         written = _answer(lambda: account_rules.changes(
             None, account_rules.submitted_values(self.payload)))
         list(self.handler.create(name, written))

@@ -59,6 +59,28 @@ CALLER_NAMED = [
 ]
 
 
+def azure_guest_actor(address: str) -> scenarios.Actor:
+    """An Azure AD B2B guest: the UPN carries the address the guest was invited with."""
+    upn = address.replace("@", "_") + "#EXT#@contoso.onmicrosoft.com"
+    return scenarios.person_actor("Azure", upn)
+
+
+# Names the caller brings that no shipped rule and no customer rule may turn into an
+# exemption; the machine logins among them stay Service-Account, like their controls.
+OTHER_CALLER_NAMED = [
+    ("vault jwt subject", scenarios.vault_named_actor("jwt-repo:acme/admin:ref:refs/heads/main"),
+     scenarios.vault_named_actor("jwt-repo:acme/tools:ref:refs/heads/main"), "Service-Account"),
+    ("vault kubernetes service account", scenarios.vault_named_actor("kubernetes-dev-admin"),
+     scenarios.vault_named_actor("kubernetes-dev-batch"), "Service-Account"),
+    ("vault github user", scenarios.vault_named_actor("github-root-dev"),
+     scenarios.vault_named_actor("github-dana-dev"), "Standard-User"),
+    ("azure b2b guest", azure_guest_actor("admin@attacker.example"),
+     azure_guest_actor("dana@partner.example"), "Standard-User"),
+]
+CALLER_NAMED += [case[:3] for case in OTHER_CALLER_NAMED]
+ACCOUNT_TYPES = {case[1].principal: case[3] for case in OTHER_CALLER_NAMED}
+
+
 @pytest.mark.parametrize(("actor", "control"), [c[1:] for c in CALLER_NAMED],
                          ids=[c[0] for c in CALLER_NAMED])
 def test_a_caller_chosen_admin_name_alerts_like_any_other_principal(
@@ -70,7 +92,8 @@ def test_a_caller_chosen_admin_name_alerts_like_any_other_principal(
                                  reads(who, 30, START, SPREAD), searches=[VOLUME])
         assert outcome.failures == []
         assert fired(outcome) == {("unusual_volume", who.principal)}, who.principal
-        assert {a["account_type"] for a in outcome.alerts} == {"Standard-User"}
+        assert {a["account_type"] for a in outcome.alerts} == {
+            ACCOUNT_TYPES.get(actor.principal, "Standard-User")}
 
 
 def test_the_same_reads_under_an_administrator_assigned_admin_name_are_exempt(

@@ -170,6 +170,30 @@ def test_events_indexed_within_the_lag_budget_are_learned(tmp_path, app_copy):
     assert volume_alerts(theft, VICTIM.principal) == []
 
 
+def test_forged_days_stamped_in_the_future_are_never_learned(tmp_path, packaged_app):
+    """Whoever holds a HEC token for a day can send, in one go, weeks of reads stamped in
+    the future: each day just under the no-baseline floor (19 distinct secrets), so that
+    no day alerts when its hour comes. Learned, five such days set the median at 19 and
+    the threshold at 38, and a 30-secret theft on the sixth day is silent. Indexed
+    before their hour began, they are not learned, only counted with the late events."""
+    state = tmp_path / "state"
+    (tmp_path / "forged").mkdir()
+    days = [r for day in range(5) for r in steady_reads(VICTIM, 19, START + day * DAY,
+                                                        50 * MINUTE, prefix=f"f{day}-")]
+    forged = replay_records(tmp_path / "forged", packaged_app, "AWS", days,
+                            searches=BASELINE_SEARCHES, lag=-6 * DAY, state_dir=state)
+    assert forged.failures == [] and volume_alerts(forged, VICTIM.principal) == []
+    assert rows_of(forged, "cloud_secrets_baseline", VICTIM.principal) == []
+    late = rows_of(forged, "cloud_secrets_baseline_late", VICTIM.principal)
+    assert sorted(number(row["late_events"]) for row in late) == [19] * 5
+    (tmp_path / "theft").mkdir()
+    theft = replay_records(tmp_path / "theft", packaged_app, "AWS",
+                           steady_reads(VICTIM, 30, START + 6 * DAY, HOUR, prefix="t"),
+                           searches=[VOLUME], state_dir=state)
+    (alert,) = volume_alerts(theft, VICTIM.principal)
+    assert number(alert["distinct_secrets"]) == 30 and "has no baseline" in alert["reason"]
+
+
 # -- One forged day cannot buy a month -----------------------------------------------------
 
 FORGER = ACTORS[("Azure", "Service-Account")]
@@ -206,7 +230,9 @@ def test_one_forged_day_among_ten_ordinary_days_does_not_hide_a_theft(
 
 TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_.]*)\$")
 HOSTILE = ['a" | delete', 'x\\" | outputlookup cloud_secrets_baseline', 'tok\\',
-           'C:\\Temp\\', 'line\n| delete', 'q"uote" OR principal=*', '$info_min_time$ | head']
+           'C:\\Temp\\', 'line\n| delete', 'q"uote" OR principal=*', '$info_min_time$ | head',
+           # a subsearch and a token: neither runs nor expands inside the escaped literal
+           'b" [| makeresults] "', '$drilldown_principal$']
 
 
 def as_es_fills(template: str, row: Dict[str, object]) -> str:

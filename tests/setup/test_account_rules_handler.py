@@ -170,6 +170,27 @@ def test_a_name_is_unique_shipped_names_included(run_handler, splunkd, installed
     assert len(writes(splunkd)) == 1
 
 
+def test_a_name_in_another_case_is_the_same_name(run_handler, splunkd, installed_app):
+    """Stanza names are case-sensitive: [Aws_Root_User] would be a second rule beside
+    the shipped [aws_root_user], which the admin meant to change."""
+    run_handler(SCRIPT, "create", "team_rule", RULE)
+    assert 'named "team_rule" already exists' in run_handler(
+        SCRIPT, "create", "Team_Rule", RULE)["error"]
+    taken = a_shipped_rule(installed_app, "High-Privilege")
+    assert f'named "{taken}" already exists' in run_handler(
+        SCRIPT, "create", taken.upper(), RULE)["error"]
+    assert len(writes(splunkd)) == 1
+
+
+@pytest.mark.parametrize("name", ["default", "Default"])
+def test_default_is_not_a_rule_name(run_handler, splunkd, name):
+    """Splunk reads [default] as settings for every stanza (every .conf.spec, GLOBAL
+    SETTINGS): a rule saved under that name would never apply, and its keys would fill
+    in every customer rule that leaves them out."""
+    assert '"default" is reserved' in run_handler(SCRIPT, "create", name, RULE).get("error", "")
+    assert writes(splunkd) == []
+
+
 def test_an_unknown_rule_is_answered_404(run_handler):
     for action in ("list", "edit", "remove"):
         answer = run_handler(SCRIPT, action, "no_such_rule", {"order": "3"} if action == "edit"

@@ -39,6 +39,22 @@ REFUSED = [
     ('index IN ("_*")', "index=*"),
     ("index=aws OR index=*", "index=*"),
     ("index=", "needs the name of an index"),
+    # a wildcard before the name reads nearly every index
+    ("index=*e*", "index=*"),
+    ("index=*a* OR index=*e* OR index=*i*", "index=*"),
+    ('index="*_logs"', "index=*"),
+    ("index IN (aws, *s)", "index=*"),
+    ("index=* sourcetype=aws:cloudtrail", "index=*e*"),
+    # time by field rather than by modifier, and another search's terms
+    ("index=aws _time<1", "_time"),
+    ("index=aws _indextime > 0", "_indextime"),
+    ("index=aws savedsearch=everything", "terms of another search"),
+    ("index=aws SAVEDSPLUNK=x", "terms of another search"),
+    # spaces the page cannot tell apart from part of a term
+    ("index=aws\u00a0sourcetype=x", "plain spaces only"),
+    ("index=aws\u00a0OR\u00a0index=*", "U+00A0"),
+    ("index=aws\u200b", "U+200B"),
+    ("index=aws\u2028sourcetype=x", "U+2028"),
     # a backslash outside quotes
     (r"index=aws sourcetype=aws\:cloudtrail", "backslash"),
     ("index=aws \\", "backslash"),

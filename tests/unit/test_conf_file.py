@@ -24,6 +24,9 @@ Oracles:
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from cloud_secrets import conf_file
@@ -135,12 +138,40 @@ def test_a_local_default_stanza_reaches_stanzas_of_both_layers_unless_they_set_t
 
 
 def test_read(tmp_path):
-    assert conf_file.read(tmp_path / "absent.conf") is None
+    assert conf_file.read(tmp_path / "absent.conf", 100) is None
     (tmp_path / "x.conf").write_bytes(b"\xef\xbb\xbf[s]\r\na = 1\r\n")
-    assert conf_file.read(tmp_path / "x.conf") == {"s": {"a": "1"}}
+    assert conf_file.read(tmp_path / "x.conf", 100) == {"s": {"a": "1"}}
     (tmp_path / "bad.conf").write_bytes(b"[s]\na = \xff\n")
     with pytest.raises(UnicodeDecodeError):
-        conf_file.read(tmp_path / "bad.conf")
+        conf_file.read(tmp_path / "bad.conf", 100)
+
+
+def test_read_takes_a_file_of_exactly_the_limit_and_refuses_one_byte_more(tmp_path):
+    text = b"[s]\na = " + b"x" * 91 + b"\n"  # 100 bytes
+    (tmp_path / "x.conf").write_bytes(text)
+    assert conf_file.read(tmp_path / "x.conf", 100) == {"s": {"a": "x" * 91}}
+    with pytest.raises(conf_file.TooLarge):
+        conf_file.read(tmp_path / "x.conf", 99)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFO files on this platform")
+def test_read_refuses_a_fifo_at_once_rather_than_waiting_for_a_writer(tmp_path):
+    os.mkfifo(tmp_path / "x.conf")
+    with pytest.raises(conf_file.NotRegularFile):
+        conf_file.read(tmp_path / "x.conf", 100)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_read_refuses_a_link_to_a_device_rather_than_reading_it_for_ever(tmp_path):
+    (tmp_path / "x.conf").symlink_to("/dev/zero")
+    with pytest.raises(conf_file.NotRegularFile):
+        conf_file.read(tmp_path / "x.conf", 100)
+
+
+def test_read_follows_a_link_to_a_regular_file(tmp_path):
+    (tmp_path / "real.conf").write_text("[s]\na = 1\n")
+    (tmp_path / "x.conf").symlink_to(tmp_path / "real.conf")
+    assert conf_file.read(tmp_path / "x.conf", 100) == {"s": {"a": "1"}}
 
 
 AGREED = [

@@ -58,6 +58,9 @@ CUSTOMER_SHAPES = [
     r"^(?:aws-cli|boto3|botocore)/\d+\.\d+\.\d+ ", r"terraform/\d", r"^[a-z]+-svc$",
     r"(?<![^\W_])(?:ops|sre)(?![^\W_])", r"^\w+@corp\.example$", r"x[^xy]*y[^yz]*z",
     r"^\w+\s+\w+$", r"^a+b+a+$", "^\u00e9+\\d+x",
+    # At the edge of regex_safety.MAX_WORK: the most each position of the value may cost.
+    r"[\w-]{98}$", "|".join(f"[ab]{{11}}{c}" for c in "cdefghij"), r"x[^x]*[ab]{95}y",
+    "a" * 399 + "b", r"[^z]{399}z", r"(?=[ab]{98}c)",
 ]
 
 

@@ -89,6 +89,14 @@ REFUSED = [
     ("^\u017fvc", "matches an ASCII letter when case is ignored"),  # LONG S
     ("^[\u0100-\u0200]x", "matches an ASCII letter when case is ignored"),  # holds U+017F
     ("^adm\u0131n", "matches an ASCII letter when case is ignored"),  # DOTLESS I
+    # too much work at each position, without any backtracking (MAX_WORK)
+    (r"[ab]{500}x", "too much at each position"),
+    (r"^\w{101}$", "too much at each position"),
+    ("|".join(f"[ab]{{20}}{c}" for c in "cdefghij"), "too much at each position"),
+    ("|".join(f"w{i}" for i in range(200)), "too much at each position"),
+    ("a" * 401, "too much at each position"),
+    (r"(?=[ab]{100}c)", "too much at each position"),
+    ("(?:)" * 1024 + "x", "longer than 4096 characters"),
     # what Python cannot do everywhere, or cannot do safely
     (r"(a)\1", "backreferences"),
     (r"(?P<x>a)(?P=x)", "backreferences"),
@@ -113,7 +121,8 @@ def test_refused(pattern, reason):
 
 REASONS = (regex_safety.NESTED, regex_safety.EMPTY_REPEAT, regex_safety.ALTERNATION,
            regex_safety.RUN, regex_safety.SCAN, regex_safety.LOOKAROUND, regex_safety.CASE_FOLD,
-           regex_safety.BACKREFERENCE, regex_safety.NOT_PORTABLE)
+           regex_safety.BACKREFERENCE, regex_safety.NOT_PORTABLE, regex_safety.WORK,
+           regex_safety.LONG)
 
 
 @pytest.mark.parametrize("pattern", [
@@ -124,6 +133,23 @@ def test_no_reason_quotes_the_pattern(pattern):
     with pytest.raises(regex_safety.UnsafeRegex) as raised:
         regex_safety.check(pattern)
     assert "sentinel" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("pattern", "work"), [
+    ("abc", 3), (r"[ab]c", 5), (r"\w", 4), (".", 4), (r"^x$", 3), (r"\bx", 2),
+    ("a{7}", 7), ("a{2,9}", 9), ("a*", 1), ("[ab]+", 4), ("a{0,1}", 1),
+    ("ab|cde", 5), ("(?:ab|c){3}", 9), ("(?=ab)c", 3), ("(?<![ab])c", 5),
+])
+def test_work_counts_what_one_attempt_may_compare(pattern, work):
+    """Plain characters and anchors 1, classes CLASS_WORK, a bounded repeat its maximum
+    times its body, an unbounded one once, alternatives and lookarounds their sum."""
+    assert regex_safety.CLASS_WORK == 4
+    assert regex_safety.work(regex_safety.sre_parse.parse(pattern, re.IGNORECASE).data) == work
+
+
+def test_a_regex_may_do_exactly_max_work():
+    regex_safety.check("a" * regex_safety.MAX_WORK)
+    regex_safety.check(r"[ab]{99}$")  # 99 x 4 + 1 = 397
 
 
 def test_a_fixed_repeat_inside_a_repeat_is_nested():

@@ -320,7 +320,7 @@ def test_a_layer_that_cannot_be_read_for_a_reason_without_words_names_the_error(
         tmp_path, monkeypatch):
     from cloud_secrets import conf_file
 
-    def unreadable(path):
+    def unreadable(path, limit):
         if path.parent.name == "local":
             raise PermissionError()  # an OSError without strerror
         return {}
@@ -446,6 +446,19 @@ def test_which_principals_are_caller_named():
     assert not rules.names_chosen_by_caller("Vault", "root", "root")
     assert not rules.names_chosen_by_caller("AWS", "role", "arn:aws:iam::1:role/admin")
     assert not rules.names_chosen_by_caller("Azure", "token", "principal://x")
+    # Vault logins named after what the caller brings; not those an administrator names
+    for name in ("jwt-repo:acme/admin:ref:refs/heads/main", "kubernetes-dev-admin",
+                 "github-root-dev"):
+        assert rules.names_chosen_by_caller("Vault", "service_account", name), name
+        assert not rules.names_chosen_by_caller("Vault", "root", name), name
+    for name in ("approle:admin", "jwt:admin", "kubernetes:admin", "userpass-admin",
+                 "ldap-admin", "oidc-admin", "admin"):
+        assert not rules.names_chosen_by_caller("Vault", "user", name), name
+    # Azure B2B guests carry their own address in the UPN; members do not
+    assert rules.names_chosen_by_caller("Azure", "user",
+                                        "admin_attacker.example#ext#@contoso.onmicrosoft.com")
+    assert not rules.names_chosen_by_caller("Azure", "user", "admin@contoso.com")
+    assert not rules.names_chosen_by_caller("Azure", "application", "x#ext#")
 
 
 # -- the index keeps first-match order --------------------------------------------------
