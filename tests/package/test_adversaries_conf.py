@@ -309,3 +309,16 @@ def test_dashboard_drilldowns_put_event_values_into_searches_only_through_the_s_
         for name, token_filter in TOKEN.findall(query.text or ""):
             if name.split(".")[0] in ("row", "click") or name in from_clicks:
                 assert token_filter == "s", (path.name, name)
+
+
+@pytest.mark.parametrize("path", VIEWS, ids=[p.name for p in VIEWS])
+def test_every_token_a_query_pastes_is_quoted_by_the_s_filter(path):
+    """Not only clicked values: a dashboard's URL can set any token (Splunk's "Token usage
+    in dashboards": tokens can be set in the URL), so a token set by a <done> handler from
+    a result is as much the attacker's as a clicked row. Every token that enters a query's
+    SPL does so as $token|s$; the time picker's tokens go in <earliest>/<latest>, which
+    Splunk reads as time modifiers, not SPL."""
+    root = ElementTree.parse(path).getroot()
+    for query in root.iter("query"):
+        for name, token_filter in TOKEN.findall(query.text or ""):
+            assert token_filter == "s", (path.name, name)
