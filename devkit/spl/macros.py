@@ -11,7 +11,9 @@ Follows the Knowledge Manager Manual's "Define search macros" and "Use search ma
 - `validation` (an eval expression over the arguments) must be true, else the search
   stops with `errormsg`;
 - expansions are expanded again (macros may call macros); a macro that calls itself,
-  directly or not, is an error, as is an undefined macro.
+  directly or not, is an error, as is an undefined macro;
+- "Macros inside of quoted values are not expanded" (`"foo`bar`baz"` keeps its
+  backticks): a backtick between double quotes (with `\"` escaping a quote) is text.
 
 The map (`Expansion.locate`) says, for a position in the expanded search, which text it
 came from (the search itself, or the definition of a macro stanza) and where in that
@@ -152,7 +154,7 @@ class MacroExpander:
         pieces: List[Sourced] = []
         position = 0
         while True:
-            start = text.find("`", position)
+            start = _next_backtick(text, position)
             if start < 0:
                 pieces.append(sourced.slice(position, len(text)))
                 return _join(pieces)
@@ -210,6 +212,25 @@ class MacroExpander:
     def _error(message: str, search: Optional[str], at: Origin) -> SplError:
         macro, offset = at
         return SplError(message, search=search).placed(macro, offset)
+
+
+def _next_backtick(text: str, position: int) -> int:
+    """The index of the next backtick at or after `position` that is outside double
+    quotes (-1 when there is none). Expansion always resumes outside quotes: after a
+    call, or at the start of a text."""
+    quoted = False
+    index = position
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and quoted:
+            index += 2
+            continue
+        if char == '"':
+            quoted = not quoted
+        elif char == "`" and not quoted:
+            return index
+        index += 1
+    return -1
 
 
 def _substitute(body: Sourced, values: Dict[str, Sourced]) -> Sourced:

@@ -122,3 +122,15 @@ def test_saved_searches_and_the_default_stanza(make_spl):
                                              "[S]\nsearch = search *\n"})
     assert AppConf.load(spl.app_dir).saved_searches == {
         "S": {"dispatch.earliest_time": "-1h", "search": "search *"}}
+
+
+def test_macros_inside_quoted_values_are_not_expanded(spl):
+    # Knowledge Manager Manual, "Use search macros in searches": "Macros inside of quoted
+    # values are not expanded. In the following example, the search macro bar is not
+    # expanded." -- "foo`bar`baz". (bar is not even defined here: no expansion, no error.)
+    assert spl.engine.expand('search x="foo`bar`baz"') == 'search x="foo`bar`baz"'
+    # An escaped quote does not end the quoted value; after it, calls expand again.
+    assert spl.engine.expand(r'eval a="say \"`bar`\"" | where b>`threshold`') == (
+        r'eval a="say \"`bar`\"" | where b>30')
+    rows = spl.engine.run('| makeresults | eval v="`threshold`" | table v', [])
+    assert rows == [{"v": "`threshold`"}]
