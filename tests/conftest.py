@@ -21,7 +21,7 @@ for path in (ROOT, ROOT / "bin"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-import build  # noqa: E402
+from devkit import packaging  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 
@@ -37,7 +37,7 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def packaged_app(tmp_path_factory) -> Path:
     """The app folder exactly as build.py assembles it (vendored splunklib included)."""
-    return build.assemble(tmp_path_factory.mktemp("build"))
+    return packaging.assemble(tmp_path_factory.mktemp("build"))
 
 
 @pytest.fixture(scope="session")

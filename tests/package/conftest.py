@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-import build
+from devkit import packaging
 
 
 @pytest.fixture(scope="session")
 def tarball(packaged_app, tmp_path_factory) -> Path:
-    return build.package(packaged_app, tmp_path_factory.mktemp("dist"))
+    return packaging.package(packaged_app, tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,15 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-import build
 from cloud_secrets import rules, schema
+from devkit.packaging import (
+    REQUIREMENTS,
+    UCC_CONFIG,
+    app_identity,
+    check_page_version,
+    ucc_build_stamp,
+    ucc_generate,
+)
 
 COMPILED = (".so", ".pyd", ".dll", ".dylib", ".exe", ".pyc", ".pyo")
 LIBRARY_FOLDERS = ("lib", "bin/lib")
@@ -77,12 +84,12 @@ def test_the_account_rules_tab_is_a_table_tab_over_the_rules_conf(packaged_app, 
 
 def test_the_page_and_app_conf_carry_one_version(packaged_app, conf):
     app_version = conf(packaged_app / "default" / "app.conf")["launcher"]["version"]
-    assert json.loads(build.UCC_CONFIG.read_text())["meta"]["version"] == app_version
+    assert json.loads(UCC_CONFIG.read_text())["meta"]["version"] == app_version
     shipped = json.loads((packaged_app / "appserver" / "static" / "js" / "build" /
                           "globalConfig.json").read_text())
     assert shipped["meta"]["version"] == app_version
     with pytest.raises(SystemExit, match="bump them together"):
-        build.check_page_version("0.0.1")
+        check_page_version("0.0.1")
 
 
 def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
@@ -96,8 +103,8 @@ def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
 
 
 def test_ucc_clock_build_number_is_replaced_by_app_conf(packaged_app, conf):
-    app_id, version = build.app_identity()
-    stamp = build._ucc_build_stamp(build.ucc_generate(app_id, version))
+    app_id, version = app_identity()
+    stamp = ucc_build_stamp(ucc_generate(app_id, version))
     ours = conf(packaged_app / "default" / "app.conf")["install"]["build"]
     assert stamp != ours
     base = (packaged_app / "appserver" / "templates" / "base.html").read_text()
@@ -106,7 +113,7 @@ def test_ucc_clock_build_number_is_replaced_by_app_conf(packaged_app, conf):
 
 def test_the_pinned_solnlib_and_splunktaucclib_ship(packaged_app):
     pins = dict(line.split("==") for line in
-                (build.REQUIREMENTS / "setup-page.txt").read_text().splitlines()
+                (REQUIREMENTS / "setup-page.txt").read_text().splitlines()
                 if "==" in line and not line.startswith("#"))
     assert pins["solnlib"] == "7.0.0"
     for name, version in pins.items():
@@ -200,7 +207,7 @@ def test_the_handlers_import_on_splunks_pythons(packaged_app, version, python_of
 
 
 def test_select_options_are_the_commands_own_values():
-    config = json.loads(build.UCC_CONFIG.read_text())
+    config = json.loads(UCC_CONFIG.read_text())
     tab = next(t for t in config["pages"]["configuration"]["tabs"]
                if t["name"] == "account_rules")
     options = {e["field"]: [o["value"] for o in e["options"]["autoCompleteFields"]]
@@ -214,7 +221,7 @@ def test_select_options_are_the_commands_own_values():
 
 
 def test_ucc_settings_meet_appinspect_and_private_app_needs():
-    meta = json.loads(build.UCC_CONFIG.read_text())["meta"]
+    meta = json.loads(UCC_CONFIG.read_text())["meta"]
     assert meta["supportedPythonVersion"] == ["3.9", "3.13"]
     assert meta["checkForUpdates"] is False
 
@@ -295,7 +302,7 @@ def test_the_page_fields_are_the_handlers_fields():
     check and save) name the same fields, with the same limits."""
     from cloud_secrets_setup import account_rules, fields
 
-    config = json.loads(build.UCC_CONFIG.read_text())
+    config = json.loads(UCC_CONFIG.read_text())
     tabs = {t["name"]: t for t in config["pages"]["configuration"]["tabs"]}
     for name, settings in fields.TABS.items():
         entity = tabs[name]["entity"]
