@@ -144,7 +144,8 @@ def verb_mutate(args: List[str]) -> int:
         help="NAME for bin/cloud_secrets/NAME.py, run against tests/unit/test_NAME.py and "
              "test_engine.py (default: " + " ".join(mutation.DEFAULT_MODULES) + "); spl.NAME "
              "for the SPL engine's devkit/spl/NAME.py, run against its tests in tests/spl/ "
-             "(e.g. spl.aggregates spl.lookups spl.commands); MODULE:TEXT[,TEXT...] mutates only "
+             "(e.g. spl.aggregates spl.lookups spl.commands); devkit.jsontext for "
+             "devkit/jsontext.py; MODULE:TEXT[,TEXT...] mutates only "
              "the functions and classes whose name contains one of the TEXTs, case "
              "sensitive (e.g. spl.statistics:Streamstats,parse_streamstats)")
     return mutation.run(parser.parse_args(args).modules or list(mutation.DEFAULT_MODULES))

@@ -7,6 +7,8 @@ mutant, the fast tests that reach the mutated function. A MODULE is named
 - `spl.lookups` for devkit/spl/lookups.py (the SPL engine the analytics' tests run on),
   run against the tests of tests/spl/ that exercise it (`SPL_TESTS`; all of tests/spl/
   for a module not listed);
+- `devkit.jsontext` for devkit/jsontext.py (the JSON reader of the tests and the SPL
+  engine), run against `DEVKIT_TESTS`;
 - `spl.statistics:Streamstats,parse_streamstats` to mutate only the functions and
   classes of that module whose name contains one of the comma-separated texts after the
   colon (case matters).
@@ -32,7 +34,7 @@ DEFAULT_MODULES = ("aws", "azure", "gcp", "vault", "rules", "regex_safety", "con
 # mutmut's exit codes of a caught mutant: a failing test (1, 3) or a hang past the time
 # limit (36, SIGXCPU as 24, -24, 152, and 255), as mutmut's own score counts them.
 CAUGHT = {1, 3, 36, 24, -24, 152, 255}
-PACKAGES = {"": "bin/cloud_secrets", "spl.": "devkit/spl"}
+PACKAGES = {"": "bin/cloud_secrets", "spl.": "devkit/spl", "devkit.": "devkit"}
 # The fast unit tests run against each module's mutants (mutmut then runs, per mutant,
 # only those of them that reach the mutated function): the module's own tests and the
 # engine's. The hypothesis property tests reach every normalizer and take minutes per
@@ -67,6 +69,11 @@ SPL_TESTS = {
     "macros": ("test_macros.py", "test_error_positions.py"),
     "searchexpr": ("test_search.py",),
 }
+# devkit's own modules that tests pin down: the tests that exercise each one.
+DEVKIT_TESTS = {
+    "jsontext": ("tests/spl/test_spath.py", "tests/spl/test_eval.py",
+                 "tests/unit/test_fields.py", "tests/unit/test_jsontext.py"),
+}
 # Copied beside the mutated package into the scratch copy: what the tests import or read.
 COPIED = ("devkit", "lookups", "tests", "default", "samples")
 
@@ -74,7 +81,7 @@ COPIED = ("devkit", "lookups", "tests", "default", "samples")
 def source_of(module: str) -> Path:
     """`spl.statistics:Streamstats` -> ROOT/devkit/spl/statistics.py, `aws` -> .../aws.py."""
     name = module.partition(":")[0]
-    prefix = "spl." if name.startswith("spl.") else ""
+    prefix = next((p for p in ("spl.", "devkit.") if name.startswith(p)), "")
     return ROOT / PACKAGES[prefix] / f"{name[len(prefix):]}.py"
 
 
@@ -89,6 +96,8 @@ def target_of(module: str) -> Tuple[Path, str]:
 def tests_of(module: str) -> List[str]:
     """The test files run against the mutants of `module` (those that exist)."""
     name = module.partition(":")[0]
+    if name.startswith("devkit."):
+        return list(DEVKIT_TESTS.get(name[len("devkit."):], ("tests/spl",)))
     if name.startswith("spl."):
         files = SPL_TESTS.get(name[4:])
         return [f"tests/spl/{f}" for f in files] if files else ["tests/spl"]

@@ -40,6 +40,16 @@ def packaged_app(tmp_path_factory) -> Path:
     return packaging.assemble(tmp_path_factory.mktemp("build"))
 
 
+@pytest.fixture
+def app_copy(tmp_path, packaged_app) -> Path:
+    """A copy of the built app with an empty local/ folder, where a test writes what a
+    user (or an adversary) would, as in a Splunk instance's etc/apps/<app>/local/."""
+    copy = tmp_path / packaged_app.name
+    shutil.copytree(packaged_app, copy)
+    (copy / "local").mkdir(exist_ok=True)
+    return copy
+
+
 @pytest.fixture(scope="session")
 def command(packaged_app: Path) -> Path:
     """The packaged cloudsecrets.py, to be driven over protocol v2."""

@@ -285,6 +285,17 @@ def _all_numbers(events: Sequence[dict], field: str) -> bool:
     return True
 
 
+def summarize(aggregations: Sequence[Aggregation], events: Sequence[dict]) -> Dict[str, Value]:
+    """{name: value} of each aggregation over `events`, those with no value left out:
+    one row of `stats`, `chart` or `timechart`."""
+    out = {}
+    for aggregation in aggregations:
+        value = compute(aggregation, events)
+        if value is not None:
+            out[aggregation.name] = value
+    return out
+
+
 def compute(aggregation: Aggregation, events: Sequence[dict]) -> Value:
     if aggregation.allnum and aggregation.function in NUMERICAL and not _all_numbers(
             events, aggregation.field):
