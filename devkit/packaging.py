@@ -17,7 +17,8 @@ modes and times: `SOURCE_DATE_EPOCH`, else 2026-01-01), whose root folder is the
 `build()` does both, into build/ and dist/.
 
 default/app.conf is the one source of the id and the version (`app_identity`); the
-repository's ucc/globalConfig.json must carry the same version (`check_page_version`).
+repository's ucc/globalConfig.json and app/app.manifest must carry the same version
+(`check_declared_versions`).
 Runs inside .venv (the Splunk conf parser, ucc-gen and pip come from the pins).
 """
 
@@ -159,22 +160,30 @@ def publish(staging: Path, target: Path) -> None:
 # The configuration page: UCC generates it, splunktaucclib and solnlib run it
 
 
-def check_page_version(version: str) -> None:
-    """Fail when ucc/globalConfig.json's meta.version is not app.conf's version.
+def check_declared_versions(version: str) -> None:
+    """Fail when ucc/globalConfig.json's meta.version or app/app.manifest's version is not
+    app.conf's version.
 
-    ucc-gen is given app.conf's version (--ta-version) and writes it into the page it
-    generates, so the shipped page always shows app.conf's; the repository's copy is
-    checked so that whoever reads or edits globalConfig.json sees the real version too.
+    The build writes app.conf's version into the shipped manifest and gives it to ucc-gen
+    (--ta-version), which writes it into the page it generates, so what ships always
+    carries app.conf's; the repository's copies are checked so that whoever reads or
+    edits them sees the real version too.
     """
-    declared = json.loads(UCC_CONFIG.read_text(encoding="utf-8"))["meta"].get("version")
-    if declared != version:
-        raise SystemExit(f"build.py: ucc/globalConfig.json meta.version {declared} is not "
-                         f"app.conf's version {version}: bump them together")
+    manifest = json.loads((ROOT / "app" / "app.manifest").read_text(encoding="utf-8"))
+    declared = {
+        "ucc/globalConfig.json meta.version":
+            json.loads(UCC_CONFIG.read_text(encoding="utf-8"))["meta"].get("version"),
+        "app/app.manifest info.id.version": manifest["info"]["id"].get("version"),
+    }
+    for where, value in declared.items():
+        if value != version:
+            raise SystemExit(f"build.py: {where} {value} is not app.conf's version "
+                             f"{version}: bump them together")
 
 
 def ucc_generate(app_id: str, version: str) -> Path:
     """Run UCC's ucc-gen on ucc/globalConfig.json; return its app folder (cached)."""
-    check_page_version(version)
+    check_declared_versions(version)
     manifest = json.loads((ROOT / "app" / "app.manifest").read_text(encoding="utf-8"))
     manifest["info"]["id"].update(name=app_id, version=version)
     inputs = json.dumps(manifest, sort_keys=True) + UCC_CONFIG.read_text(encoding="utf-8")

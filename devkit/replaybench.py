@@ -8,7 +8,7 @@ Two generated inputs (devkit.synthetic, in a temporary folder, never kept):
 On the busy trail, three commands run side by side, one after the other in each of
 `--runs` rounds, each in a process of its own: a plain `json.load` of every file (the
 floor: reading the same bytes and nothing else), `build.py replay` (every scheduled
-search) and `build.py search` (the README's first search). For each: wall-clock time,
+search) and `build.py search` (the README's example search). For each: wall-clock time,
 records per second, CPU time (the process and the cloudsecrets processes it ran, from
 the kernel's accounting of the finished process: records per CPU second is the figure
 for one core, steadier than wall time on a shared machine) and peak memory. The replay's

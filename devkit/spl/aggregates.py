@@ -22,7 +22,7 @@ Follows the Search Reference's "Statistical and charting functions":
   numbers, between the two nearest ranks: the page's `perc50` of 10..1 is 5.5 and
   `perc95` 9.55 (the ranks counted as P*(n-1)/100, in that order of operations, which
   gives the page's 3858.35 too). Splunk estimates above 1000 distinct values; this
-  engine computes the same formula exactly there (README, decisions);
+  engine computes the same formula exactly there (docs/decisions.md);
 - `stdev`/`var` the sample standard deviation and variance, `stdevp`/`varp` the
   population ones, from the sum of squares as the sumsq example shows them
   (`stdev(temp)` of 65 42 40 31 47 53 64 is 12.615183595289349; one value gives 0),

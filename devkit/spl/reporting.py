@@ -54,7 +54,7 @@ class Top(Command):
     their values for top, as the page's "Lexicographic order of results" shows (`top
     limit=1 location by user` keeps Orlando over Dallas and Atlanta), and in
     lexicographic order for rare. `percent` is printed with six decimals, as the
-    page's tables print it. Where the pages are silent (README, decisions): `percent`
+    page's tables print it. Where the pages are silent (docs/decisions.md): `percent`
     is the count's share of the group's results that have every field of the list;
     `useother=true` adds the OTHER row only when some combination was left out; groups
     come in stats order.

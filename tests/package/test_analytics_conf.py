@@ -244,7 +244,8 @@ def test_the_thresholds_others_code_against_keep_their_names_and_defaults(confs)
         assert confs["macros"][macro]["definition"] == default, macro
         assert confs["macros"][macro]["description"], macro
     # The lag budget is the volume rule's: it runs that many minutes past the hour over the
-    # last full hour (README, "Late data and skipped runs": change both together).
+    # last full hour (docs/analytics.md, "Late data and skipped runs": change both
+    # together).
     volume = confs["savedsearches"][RULES[0]]
     assert volume["cron_schedule"].split()[0] == FIXED_THRESHOLDS["cloud_secrets_baseline_max_lag"]
     assert (volume["dispatch.earliest_time"], volume["dispatch.latest_time"]) == ("-1h@h", "@h")

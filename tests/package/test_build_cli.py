@@ -2,8 +2,8 @@
 
 The command line is run as a user runs it (a subprocess, from the .venv's Python, so no
 verb re-executes itself); the venv decision is a pure function of devkit.bootstrap,
-tested on its inputs. Oracle for the verbs: the README's table of commands (docs/
-development.md), which names these seven.
+tested on its inputs. Oracle for the verbs: the table of commands in
+docs/development.md, which names these seven.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -24,11 +25,12 @@ from devkit.packaging import (
     REQUIREMENTS,
     UCC_CONFIG,
     app_identity,
-    check_page_version,
+    check_declared_versions,
     ucc_build_stamp,
     ucc_generate,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 COMPILED = (".so", ".pyd", ".dll", ".dylib", ".exe", ".pyc", ".pyo")
 LIBRARY_FOLDERS = ("lib", "bin/lib")
 
@@ -89,7 +91,29 @@ def test_the_page_and_app_conf_carry_one_version(packaged_app, conf):
                           "globalConfig.json").read_text())
     assert shipped["meta"]["version"] == app_version
     with pytest.raises(SystemExit, match="bump them together"):
-        check_page_version("0.0.1")
+        check_declared_versions("0.0.1")
+
+
+def test_the_repository_and_its_docs_name_app_confs_version(packaged_app, conf):
+    """One version everywhere a reader looks (app.conf is its source): the repository's
+    manifest and page, the tarball the README tells users to install and unpack, and the
+    upgrade notes of the admins' README, which upgrade *to* it from the previous release."""
+    version = conf(ROOT / "default" / "app.conf")["id"]["version"]
+    manifest = json.loads((ROOT / "app" / "app.manifest").read_text())
+    assert manifest["info"]["id"]["version"] == version
+    assert json.loads((packaged_app / "app.manifest").read_text())["info"]["id"][
+        "version"] == version
+    readme = (ROOT / "README.md").read_text()
+    tarballs = set(re.findall(r"cloud_secrets_detection-(\d[\w.]*?)\.tgz", readme))
+    assert tarballs == {version}
+    admin = (packaged_app / "README.md").read_text()
+    assert re.search(rf"^### Upgrading from \d+\.\d+\.x to {re.escape(version)}$", admin,
+                     re.MULTILINE)
+    for path in [ROOT / "README.md", ROOT / "app" / "README.md",
+                 *sorted((ROOT / "docs").glob("*.md"))]:
+        # "Upgrading from 1.0.0" next to a 1.1.0 would read as if 1.0.0 were the newer.
+        assert not re.search(r"(?i)upgrading (from|to) \d+\.\d+(\.\d+)?(?![.\dx])",
+                             path.read_text().replace(f"to {version}", "")), path
 
 
 def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
