@@ -51,6 +51,15 @@ Beyond the seed (two stories that stay below every volume and enumeration thresh
   shop-prod in GCP as Jordan.Reyes@example.com from 11:31, from the same laptop.
   Expected: one Cross-Cloud Secret Harvesting alert for jordan.reyes@example.com, listing
   AWS and GCP (7 and 5 distinct secrets stay below every per-platform threshold).
+- access granted, then read (Azure): Priya Nair holds Contributor on the HR vault's
+  resource group (control plane only: she may change the vault, not read its secrets). At
+  11:12 her account, signed in from 193.32.162.74, adds an access policy for itself to
+  kv-hr-prod (a VaultPatch in the vault's AuditEvent log), and at 11:58 reads 4 secrets
+  from it. No run of the rule sees both: the grant is remembered in the KV store by
+  Secret Access Grants - Track and met by the run that sees the reads.
+  Expected: one Secret Access Granted Then Read alert for priya.nair@contoso.com (4
+  secrets stay below every volume and enumeration threshold, and she has no history for
+  First Secret Read).
 """
 
 from __future__ import annotations
@@ -80,10 +89,13 @@ EXPECTED_ALERTS = {
     # The two detections beyond the seed (a cross-cloud row's principal is the person's).
     ("first_read", "arn:aws:iam::111122223333:role/analytics-etl"),
     ("cross_cloud", "jordan.reyes@example.com"),
+    # A principal that gave itself access to a vault, then read it.
+    ("grant_then_read", "priya.nair@contoso.com"),
 }
 QUIET_HISTORY_DAYS = 8  # the quiet role's reads start this many days before the story day
 HARVESTER_IP = "198.51.100.77"
 EXPORTER_IP = "91.214.124.10"
+SELF_GRANT_IP = "193.32.162.74"
 
 
 def aws() -> List[dict]:
@@ -234,7 +246,23 @@ def azure() -> List[dict]:
     for i in range(21):
         records.append(s.azure_call(attack + MINUTE + 10 + i * 11, intruder, "SecretGet",
                                     "kv-shop-prod", f"app-secret-{i:02d}", **options))
+    records.extend(self_grant_then_read())
     return sorted(records, key=lambda r: r["time"])
+
+
+def self_grant_then_read() -> List[dict]:
+    """A control-plane contributor adds herself to a vault's access policies, then reads."""
+    object_id = "3d4e5f60-7182-4394-a5b6-c7d8e9f0a1b2"
+    priya = s.azure_person("Priya.Nair@Contoso.com", object_id)
+    options = {"ip": SELF_GRANT_IP, "agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+                                             "AppleWebKit/537.36 Chrome/125.0 Safari/537.36"}
+    records = [s.azure_vault_patch(START + 2 * HOUR + 12 * MINUTE, priya, "kv-hr-prod",
+                                   object_id, secrets=("get", "list"), **options)]
+    for i, name in enumerate(("payroll-sftp-password", "workday-api-key", "hr-db-admin",
+                              "benefits-portal-secret")):
+        records.append(s.azure_call(START + 2 * HOUR + 58 * MINUTE + i * 13, priya,
+                                    "SecretGet", "kv-hr-prod", name, **options))
+    return records
 
 
 def vault() -> List[dict]:

@@ -224,6 +224,128 @@ def vault_call(at: float, display_name: str, operation: str, path: str,
     return request_line, response_line
 
 
+# -- Grants: changes to who may read a secret store ------------------------------------
+#
+# The first half of "grant, then read" (the command's secret_operation=permission), each in
+# the shape its vendor documents: a CloudTrail PutResourcePolicy / DeleteResourcePolicy
+# record, a Cloud Audit Logs Admin Activity entry for SetIamPolicy on a secret, Azure
+# Activity log records (the diagnostic-settings shape, as Event Hub delivers them) for an
+# access-policy write or a role assignment scoped to a vault, a Key Vault AuditEvent
+# VaultPatch that adds an access policy, and the audit lines of a Vault ACL policy write.
+
+AZURE_SUBSCRIPTION = "0F0E0D0C-1111-2222-3333-444455556666"
+KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"  # built-in role id
+
+
+def azure_vault_id(vault: str) -> str:
+    """A vault's resource id, upper-cased as Azure's exports write it."""
+    return (f"/SUBSCRIPTIONS/{AZURE_SUBSCRIPTION}/RESOURCEGROUPS/RG-SECRETS/PROVIDERS/"
+            f"MICROSOFT.KEYVAULT/VAULTS/{vault.upper()}")
+
+
+def aws_resource_policy(at: float, identity: dict, name: str, reader_arn: str = "",
+                        delete: bool = False, **options) -> dict:
+    """PutResourcePolicy on secret `name` allowing `reader_arn` to read it (or, with
+    `delete`, DeleteResourcePolicy, which CloudTrail logs with the secret id only)."""
+    if delete:
+        return aws_call(at, identity, "DeleteResourcePolicy", {"secretId": secret_arn(name)},
+                        **options)
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": reader_arn},
+        "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    return aws_call(at, identity, "PutResourcePolicy",
+                    {"secretId": secret_arn(name), "resourcePolicy": json.dumps(policy),
+                     "blockPublicPolicy": True}, **options)
+
+
+def gcp_set_iam_policy(at: float, principal: str, project: str, secret: str, member: str,
+                       role: str = "roles/secretmanager.secretAccessor", **options) -> dict:
+    """SetIamPolicy on one secret, binding `member` to `role`: an Admin Activity entry."""
+    resource = f"projects/{project}/secrets/{secret}"
+    entry = gcp_call(at, principal, "SetIamPolicy", resource, **options)
+    payload = entry["protoPayload"]
+    payload["authorizationInfo"] = [{"granted": True, "resource": resource,
+                                     "permission": "secretmanager.secrets.setIamPolicy",
+                                     "resourceAttributes": {}}]
+    payload["request"] = {"@type": "type.googleapis.com/google.iam.v1.SetIamPolicyRequest",
+                          "resource": resource,
+                          "policy": {"bindings": [{"role": role, "members": [member]}]}}
+    payload["serviceData"] = {
+        "@type": "type.googleapis.com/google.iam.v1.logging.AuditData",
+        "policyDelta": {"bindingDeltas": [{"action": "ADD", "role": role, "member": member}]}}
+    entry["logName"] = f"projects/{project}/logs/cloudaudit.googleapis.com%2Factivity"
+    entry["severity"] = "NOTICE"
+    return entry
+
+
+def azure_activity(at: float, claims: Dict[str, str], operation: str, resource_id: str,
+                   result: str = "Success", ip: str = "192.0.2.30") -> dict:
+    """An Activity log record as diagnostic settings export it (flat operationName,
+    category, resultType, callerIpAddress; the caller's claims under identity.claims)."""
+    return {
+        "time": iso(at, nanoseconds=True), "resourceId": resource_id,
+        "operationName": operation.upper(), "category": "Administrative",
+        "resultType": result,
+        "resultSignature": {"Start": "Started.", "Success": "Succeeded.OK"}.get(result, result),
+        "durationMs": "0" if result == "Start" else "1874", "callerIpAddress": ip,
+        "correlationId": _uuid("activity", at, operation, resource_id), "level": "Information",
+        "identity": {"authorization": {"scope": resource_id, "action": operation,
+                                       "evidence": {"role": "Owner", "roleAssignmentScope":
+                                                    f"/subscriptions/{AZURE_SUBSCRIPTION}",
+                                                    "principalType": "User"}},
+                     "claims": claims},
+        "properties": {"statusCode": "Created" if result == "Success" else "",
+                       "eventCategory": "Administrative", "entity": resource_id,
+                       "message": operation,
+                       "hierarchy": f"72f988bf-0000-4000-8000-2d7cd011db47/{AZURE_SUBSCRIPTION}"},
+    }
+
+
+def azure_access_policy_write(at: float, claims: Dict[str, str], vault: str,
+                              **options) -> List[dict]:
+    """An access-policy write on a vault: the Activity log's Start and Success records."""
+    operation = "Microsoft.KeyVault/vaults/accessPolicies/write"
+    resource = azure_vault_id(vault) + "/ACCESSPOLICIES/ADD"
+    return [azure_activity(at, claims, operation, resource, "Start", **options),
+            azure_activity(at + 2, claims, operation, resource, "Success", **options)]
+
+
+def azure_role_assignment(at: float, claims: Dict[str, str], vault: str, secret: str = "",
+                          **options) -> List[dict]:
+    """A role assignment whose scope is the vault (or one of its secrets): Start, Success."""
+    scope = azure_vault_id(vault) + (f"/SECRETS/{secret.upper()}" if secret else "")
+    resource = (scope + "/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/"
+                + _uuid("assignment", at, vault, secret).upper())
+    operation = "Microsoft.Authorization/roleAssignments/write"
+    return [azure_activity(at, claims, operation, resource, "Start", **options),
+            azure_activity(at + 2, claims, operation, resource, "Success", **options)]
+
+
+def azure_vault_patch(at: float, claims: Dict[str, str], vault: str, object_id: str,
+                      secrets: Sequence[str] = ("get", "list"), **options) -> dict:
+    """A Key Vault AuditEvent VaultPatch whose properties add an access policy."""
+    record = azure_call(at, claims, "VaultPatch", vault, **options)
+    record["operationVersion"] = "2023-07-01"
+    record["properties"].update({
+        "id": f"https://{vault}.vault.azure.net/",
+        "requestUri": f"https://management.azure.com{azure_vault_id(vault).lower()}"
+                      "?api-version=2023-07-01",
+        "addedAccessPolicy": {"ObjectId": object_id,
+                              "TenantId": "72f988bf-0000-4000-8000-2d7cd011db47",
+                              "Permissions": {"keys": [], "secrets": list(secrets),
+                                              "certificates": []}}})
+    return record
+
+
+def vault_policy_write(at: float, display_name: str, policy: str, **options) -> List[dict]:
+    """An ACL policy write (`vault policy write`): request and response lines; a policy
+    write returns no data."""
+    lines = vault_call(at, display_name, "update", f"sys/policies/acl/{policy}",
+                       mount_type="system", **options)
+    lines[1]["response"] = {"mount_type": "system"}
+    return list(lines)
+
+
 # -- Actors: one principal per platform and account type --------------------------------
 
 

@@ -202,6 +202,12 @@ THRESHOLDS: Tuple[Field, ...] = (
           integer("Distinct secrets on each platform", 1, 100000)),
     Field("cloud_secrets_cross_cloud_min_platforms", "Platforms read by one person",
           integer("Platforms read by one person", 2, 4)),
+    # At most 23 hours: the rule's throttling (24 hours) must outlast the window plus the
+    # 30 minutes over which a read is searched, or one grant's reads would alert again.
+    Field("cloud_secrets_grant_read_window", "Minutes after a grant that reads count",
+          integer("Minutes after a grant that reads count", 1, 1380)),
+    Field("cloud_secrets_grant_read_min_distinct", "Distinct secrets read after a grant",
+          integer("Distinct secrets read after a grant", 1, 100000)),
 )
 
 

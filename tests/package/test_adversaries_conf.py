@@ -267,7 +267,8 @@ def test_the_literal_macro_is_the_one_escaping_rule(app):
 @pytest.mark.parametrize("stanza", [
     "Cloud Secrets - Unusual Volume of Secret Reads - Rule",
     "Cloud Secrets - Secret Store Enumeration - Rule",
-    "Cloud Secrets - Cross-Cloud Secret Harvesting - Rule"])
+    "Cloud Secrets - Cross-Cloud Secret Harvesting - Rule",
+    "Cloud Secrets - Secret Access Granted Then Read - Rule"])
 def test_drilldowns_paste_only_literals_the_rule_escaped(app, stanza):
     settings = app.saved_searches[stanza]
     spl = joined(settings["search"])

@@ -108,6 +108,11 @@ def test_an_unchanged_value_is_not_written(run_handler, splunkd, installed_app):
     ("thresholds", "cloud_secrets_baseline_max_lag", "30m", "whole number"),
     ("thresholds", "cloud_secrets_baseline_min_days", "0", "from 1 to 30"),
     ("thresholds", "cloud_secrets_baseline_min_days", "31", "from 1 to 30"),
+    # The grant window is minutes, below the rule's 24-hour throttling (README).
+    ("thresholds", "cloud_secrets_grant_read_window", "2h", "whole number"),
+    ("thresholds", "cloud_secrets_grant_read_window", "0", "from 1 to 1380"),
+    ("thresholds", "cloud_secrets_grant_read_window", "1440", "from 1 to 1380"),
+    ("thresholds", "cloud_secrets_grant_read_min_distinct", "0", "from 1 to 100000"),
 ])
 def test_an_invalid_value_writes_nothing(run_handler, splunkd, installed_app, tab, field,
                                          value, words):
@@ -134,6 +139,15 @@ def test_the_new_detections_thresholds_are_saved(run_handler, splunkd, installed
         "cloud_secrets_cross_cloud_min_distinct": {"definition": "8"},
         "cloud_secrets_cross_cloud_min_platforms": {"definition": "3"}}
     assert answer["entries"]["thresholds"]["cloud_secrets_first_read_min_days"] == "14"
+
+
+def test_the_grant_then_read_thresholds_are_saved(run_handler, splunkd, installed_app):
+    answer = run_handler(SCRIPT, "edit", "thresholds", {
+        "cloud_secrets_grant_read_window": " 60 ", "cloud_secrets_grant_read_min_distinct": "2"})
+    assert "error" not in answer, answer
+    assert read_conf(installed_app / "local" / "macros.conf") == {
+        "cloud_secrets_grant_read_window": {"definition": "60"},
+        "cloud_secrets_grant_read_min_distinct": {"definition": "2"}}
 
 
 @pytest.mark.parametrize(("data", "by_hand"), [

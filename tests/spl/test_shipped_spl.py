@@ -22,6 +22,8 @@ TOKEN = re.compile(r"\$[^$\s]+\$")
 
 
 def fill_tokens(text: str) -> str:
+    """Tokens as words; a token given to a time modifier (earliest=$x$) as a time."""
+    text = re.sub(r"\b(earliest|latest)=\$[^$\s]+\$", r"\1=0", text)
     return TOKEN.sub("token", text)
 
 
