@@ -41,17 +41,6 @@ SOURCE_DEFAULTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def confs(conf):
-    parsed = {name: conf(ROOT / "default" / f"{name}.conf")
-              for name in ("savedsearches", "macros", "transforms", "commands", "searchbnf",
-                           "app", "collections")}
-    for settings in parsed["savedsearches"].values():
-        # The conf parser keeps "\" line continuations; Splunk joins the lines.
-        settings["search"] = re.sub(r"\\\n\s*", " ", settings["search"])
-    return parsed
-
-
 def filter_macro(stanza: str) -> str:
     """`Cloud Secrets - Secret Store Enumeration - Rule` -> its filter macro's name."""
     stem = stanza.removesuffix(" - Rule")

@@ -39,15 +39,11 @@ VIEWS = sorted((ROOT / "default" / "data" / "ui" / "views").glob("*.xml"))
 
 
 @pytest.fixture(scope="module")
-def confs(conf):
-    parsed = {path.stem: conf(path) for path in (ROOT / "default").glob("*.conf")}
-    for settings in parsed["savedsearches"].values():
-        if "search" in settings:
-            settings["search"] = joined(settings["search"])
-    for settings in parsed["macros"].values():
-        settings["definition"] = joined(settings.get("definition", ""))
-    parsed["meta"] = conf(ROOT / "app" / "metadata" / "default.meta")
-    return parsed
+def confs(confs, conf):
+    """The shared conf files, plus macro definitions joined and the app's default.meta."""
+    macros = {name: {**settings, "definition": joined(settings.get("definition", ""))}
+              for name, settings in confs["macros"].items()}
+    return {**confs, "macros": macros, "meta": conf(ROOT / "app" / "metadata" / "default.meta")}
 
 
 @pytest.fixture(scope="module")
