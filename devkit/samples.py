@@ -77,7 +77,7 @@ MINUTE, HOUR = 60, 3600
 ATTACKER_AWS = "185.220.101.47"
 ATTACKER_AZURE = "45.155.205.233"
 
-# Principals the samples must (and must not) alert on, for the tests and the README.
+# Principals the samples must (and must not) alert on, for the tests and the docs.
 EXPECTED_ALERTS = {
     ("unusual_volume", "arn:aws:iam::111122223333:user/reporting-export"),
     ("enumeration", "arn:aws:iam::111122223333:user/reporting-export"),

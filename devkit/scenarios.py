@@ -60,6 +60,18 @@ def aws_role(role: str, session: str, account: str = ACCOUNT, path: str = "") ->
                                "mfaAuthenticated": "false"}}}
 
 
+def aws_federated(name: str, account: str = ACCOUNT) -> dict:
+    """The caller after `aws sts get-federation-token --name <name>`: a name the holder
+    of the issuing user's keys picks (CloudTrail's FederatedUser identity)."""
+    return {"type": "FederatedUser", "principalId": f"{account}:{name}",
+            "arn": f"arn:aws:sts::{account}:federated-user/{name}", "accountId": account,
+            "accessKeyId": "ASIAFEDERATED0000001",
+            "sessionContext": {"sessionIssuer": {
+                "type": "IAMUser", "principalId": "AIDAISSUER000000001",
+                "arn": f"arn:aws:iam::{account}:user/issuer", "accountId": account,
+                "userName": "issuer"}}}
+
+
 def aws_sso(permission_set: str, person: str, account: str = ACCOUNT) -> dict:
     role = f"AWSReservedSSO_{permission_set}_{_uuid(permission_set)[:16].replace('-', '')}"
     return aws_role(role, person, account, path=f"aws-reserved/sso.amazonaws.com/{REGION}/")

@@ -5,7 +5,7 @@ overlaid by local), events with float `_time` and `_indextime`, sorted by `_time
 of mappings, or any EventSource), and an engine with `run(spl, events, now=, earliest=,
 latest=, name=)` returning result rows (with `read_clock`, see devkit.spl.clock).
 
-What it simulates (shared/spec/replay.md, "The scheduler simulation"):
+What it simulates (docs/replay.md, "`replay`: the scheduler, simulated"):
 - every search with `enableSched = 1` and a `cron_schedule` runs at each cron tick in the
   search head's time zone (devkit.cronticks), from local midnight of the first event's
   day until every event has been indexed and every window that covers it has been

@@ -32,9 +32,10 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import scp
+from .jsontext import FieldValue, extract_fields
 from .scp import ProtocolError, Record
 
 
@@ -71,120 +72,11 @@ class Result:
 # --------------------------------------------------------------------------------------
 # Search-time JSON extraction, as splunkd does it for KV_MODE = json and spath
 
-FieldValue = Union[str, List[str]]
-_LITERALS = ("true", "false", "null")
-_NUMBER_CHARS = frozenset("+-0123456789.eE")
-_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
-            "t": "\t"}
-
-
-class _JsonText:
-    """A cursor over JSON text that yields each leaf with its Splunk field name.
-
-    Splunk's documented naming (Search Reference, spath: "a location path is composed
-    of location steps separated by periods", arrays written `name{}`, as in
-    `commits{}.author.name`): nested keys join with ".", every array level appends "{}"
-    to the name of the array, leaves reached by the same name become one multivalue
-    field in document order, and a scalar keeps the text it was written with (numbers
-    are not reformatted; true, false and null are their literal words). Empty objects
-    and arrays have no leaf, so they give no field.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.at = 0
-
-    def _skip_space(self) -> None:
-        while self.at < len(self.text) and self.text[self.at] in " \t\r\n":
-            self.at += 1
-
-    def _expect(self, char: str) -> None:
-        self._skip_space()
-        if self.text[self.at:self.at + 1] != char:
-            raise ValueError(f"expected {char!r} at offset {self.at}")
-        self.at += 1
-
-    def _string(self) -> str:
-        self._expect('"')
-        out = []
-        while True:
-            char = self.text[self.at]
-            self.at += 1
-            if char == '"':
-                return "".join(out)
-            if char != "\\":
-                out.append(char)
-                continue
-            escape = self.text[self.at]
-            self.at += 1
-            if escape == "u":
-                code = int(self.text[self.at:self.at + 4], 16)
-                self.at += 4
-                if 0xD800 <= code < 0xDC00 and self.text[self.at:self.at + 2] == "\\u":
-                    low = int(self.text[self.at + 2:self.at + 6], 16)
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    self.at += 6
-                out.append(chr(code))
-            else:
-                out.append(_ESCAPES[escape])
-
-    def leaves(self, name: str):
-        """Yield (field name, text) for every scalar of the value at the cursor."""
-        self._skip_space()
-        char = self.text[self.at:self.at + 1]
-        if char == "{":
-            self.at += 1
-            self._skip_space()
-            if self.text[self.at:self.at + 1] == "}":
-                self.at += 1
-                return
-            while True:
-                key = self._string()
-                self._expect(":")
-                yield from self.leaves(f"{name}.{key}" if name else key)
-                self._skip_space()
-                self.at += 1
-                if self.text[self.at - 1] == "}":
-                    return
-        elif char == "[":
-            self.at += 1
-            self._skip_space()
-            if self.text[self.at:self.at + 1] == "]":
-                self.at += 1
-                return
-            while True:
-                yield from self.leaves(name + "{}")
-                self._skip_space()
-                self.at += 1
-                if self.text[self.at - 1] == "]":
-                    return
-        elif char == '"':
-            yield name, self._string()
-        else:
-            start = self.at
-            while self.at < len(self.text) and (
-                    self.text[self.at] in _NUMBER_CHARS or self.text[self.at].isalpha()):
-                self.at += 1
-            token = self.text[start:self.at]
-            if not token or (token not in _LITERALS and token[-1] not in "0123456789"):
-                raise ValueError(f"unexpected JSON at offset {start}")
-            yield name, token
-
 
 def extract_json(raw: str) -> Dict[str, FieldValue]:
-    """The fields splunkd extracts from a JSON `_raw` (see `_JsonText`); {} if not JSON."""
-    fields: Dict[str, FieldValue] = {}
-    try:
-        for name, value in _JsonText(raw).leaves(""):
-            if name not in fields:
-                fields[name] = value
-            elif isinstance(fields[name], list):
-                fields[name].append(value)  # type: ignore[union-attr]
-            else:
-                fields[name] = [fields[name], value]  # type: ignore[list-item]
-    except (ValueError, IndexError, KeyError):
-        return {}
-    return fields
+    """The fields splunkd extracts from a JSON `_raw` (devkit.jsontext: dotted names,
+    `{}` for arrays, repeated names multivalue, scalars as written); {} if not JSON."""
+    return extract_fields(raw)
 
 
 def splunk_event(raw: str, **metadata: str) -> Record:

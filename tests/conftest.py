@@ -21,7 +21,7 @@ for path in (ROOT, ROOT / "bin"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-import build  # noqa: E402
+from devkit import packaging  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 
@@ -37,7 +37,17 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def packaged_app(tmp_path_factory) -> Path:
     """The app folder exactly as build.py assembles it (vendored splunklib included)."""
-    return build.assemble(tmp_path_factory.mktemp("build"))
+    return packaging.assemble(tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture
+def app_copy(tmp_path, packaged_app) -> Path:
+    """A copy of the built app with an empty local/ folder, where a test writes what a
+    user (or an adversary) would, as in a Splunk instance's etc/apps/<app>/local/."""
+    copy = tmp_path / packaged_app.name
+    shutil.copytree(packaged_app, copy)
+    (copy / "local").mkdir(exist_ok=True)
+    return copy
 
 
 @pytest.fixture(scope="session")

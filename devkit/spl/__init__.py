@@ -6,7 +6,8 @@
                     kvstore_dir=work / "kvstore", tz="UTC")
     rows = engine.run(spl, events, now=epoch, earliest=None, latest=None, name="ad hoc")
 
-See the README section "The SPL engine" for what it supports, refuses and decides.
+See docs/spl-engine.md for what it supports and refuses, and docs/decisions.md for what
+it decides where the Search Reference is silent.
 """
 
 from .aggregates import FUNCTIONS as STATS_FUNCTIONS

@@ -22,7 +22,7 @@ Follows the Search Reference's "Statistical and charting functions":
   numbers, between the two nearest ranks: the page's `perc50` of 10..1 is 5.5 and
   `perc95` 9.55 (the ranks counted as P*(n-1)/100, in that order of operations, which
   gives the page's 3858.35 too). Splunk estimates above 1000 distinct values; this
-  engine computes the same formula exactly there (README, decisions);
+  engine computes the same formula exactly there (docs/decisions.md);
 - `stdev`/`var` the sample standard deviation and variance, `stdevp`/`varp` the
   population ones, from the sum of squares as the sumsq example shows them
   (`stdev(temp)` of 65 42 40 31 47 53 64 is 12.615183595289349; one value gives 0),
@@ -283,6 +283,17 @@ def _all_numbers(events: Sequence[dict], field: str) -> bool:
         if not values or any(to_number(v) is None for v in values):
             return False
     return True
+
+
+def summarize(aggregations: Sequence[Aggregation], events: Sequence[dict]) -> Dict[str, Value]:
+    """{name: value} of each aggregation over `events`, those with no value left out:
+    one row of `stats`, `chart` or `timechart`."""
+    out = {}
+    for aggregation in aggregations:
+        value = compute(aggregation, events)
+        if value is not None:
+            out[aggregation.name] = value
+    return out
 
 
 def compute(aggregation: Aggregation, events: Sequence[dict]) -> Value:

@@ -16,10 +16,12 @@ import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from devkit.jsontext import JsonReader
+
 from . import timeformat, times
 from .errors import SplError, SplUnsupported
 from .evalops import Compiled, Literal, in_values, like_pattern, single, truth
-from .jsonpath import JsonReader, follow, parse_path
+from .jsonpath import follow, parse_path
 from .precision import parse_number, settle, significant, with_decimals
 from .values import Precise, normalize, to_number, to_text, values_of
 

@@ -8,9 +8,10 @@ import io
 import math
 from typing import Dict, List, Optional
 
+from devkit.jsontext import JsonReader, leaves
+
 from .commands import Command, Parser, int_option, refuse_options, registrar, take_options
 from .errors import SplError, SplUnsupported
-from .jsonpath import JsonReader, leaves
 from .lexer import tokenize
 from .values import normalize
 

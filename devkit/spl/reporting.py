@@ -4,12 +4,11 @@ Each follows its Search Reference page; `timechart` is in timebins.py."""
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Dict, Hashable, List, Optional, Tuple
 
 from . import times
-from .aggregates import Aggregation, compute, parse_aggregations
+from .aggregates import Aggregation, parse_aggregations, summarize
 from .commands import (
     Command,
     Parser,
@@ -34,8 +33,8 @@ from .series import (
     series_of,
     tabulate,
 )
-from .timebins import parse_bin_span
-from .values import Value, format_number, sort_key, to_number, to_text, values_of
+from .timebins import number_bin, parse_bin_span
+from .values import Value, sort_key, to_number, to_text, values_of
 
 PARSERS: Dict[str, Parser] = {}
 command = registrar(PARSERS)
@@ -55,7 +54,7 @@ class Top(Command):
     their values for top, as the page's "Lexicographic order of results" shows (`top
     limit=1 location by user` keeps Orlando over Dallas and Atlanta), and in
     lexicographic order for rare. `percent` is printed with six decimals, as the
-    page's tables print it. Where the pages are silent (README, decisions): `percent`
+    page's tables print it. Where the pages are silent (docs/decisions.md): `percent`
     is the count's share of the group's results that have every field of the list;
     `useother=true` adds the OTHER row only when some combination was left out; groups
     come in stats order.
@@ -186,7 +185,7 @@ class Chart(Command):
     def run(self, rows, context):
         if self.row is None:
             context.columns = [a.name for a in self.aggregations]
-            return [self._cells({}, rows)]
+            return [summarize(self.aggregations, rows)]
         grouped: Dict[Hashable, Tuple[Value, object, List[dict]]] = {}
         for row in rows:
             for value, order in binned(row, self.row, self.row_span, context.tz):
@@ -196,7 +195,7 @@ class Chart(Command):
         ordered = sorted(grouped.values(), key=lambda g: g[1])
         if self.column is None:
             context.columns = [self.row, *(a.name for a in self.aggregations)]
-            return [self._cells({self.row: value}, members)
+            return [{self.row: value, **summarize(self.aggregations, members)}
                     for value, _, members in ordered]
         buckets: Dict[Hashable, Dict[str, List[dict]]] = {}
         for value, _, members in ordered:
@@ -219,13 +218,6 @@ class Chart(Command):
             return [self.series.nullstr] if self.series.usenull else []
         return list(dict.fromkeys(names)) if self.series.dedup else names
 
-    def _cells(self, row: dict, members: List[dict]) -> dict:
-        for aggregation in self.aggregations:
-            value = compute(aggregation, members)
-            if value is not None:
-                row[aggregation.name] = value
-        return row
-
 
 def binned(row: dict, field: str, span, tz) -> List[Tuple[Value, object]]:
     """(value, sort key) for each value of `field`, put in its bin when `span` is given
@@ -243,8 +235,8 @@ def binned(row: dict, field: str, span, tz) -> List[Tuple[Value, object]]:
             start = times.bucket(number, count, unit, tz)
             out.append((start, (0, start, "")))
         else:
-            low = math.floor(number / count) * count
-            out.append((f"{format_number(low)}-{format_number(low + count)}", (0, low, "")))
+            label, low = number_bin(number, count)
+            out.append((label, (0, low, "")))
     return out
 
 

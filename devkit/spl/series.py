@@ -13,7 +13,7 @@ Follows the Search Reference pages "chart" and "timechart":
   before "bar" before "foo");
 - the series left out are gathered in the `otherstr` (OTHER) series when
   `useother=true` (the default), else dropped.
-Where the pages are silent (each in the README's decisions): the NULL series is not
+Where the pages are silent (each in docs/decisions.md): the NULL series is not
 ranked against the limit; the OTHER cell is the aggregation over the results of every
 series left out (for `count`, the sum of their counts); the kept series are shown in
 lexicographic order, then NULL, then OTHER; an empty `count` or `dc` cell is 0 and any

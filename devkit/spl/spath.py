@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Union
 
+from devkit.jsontext import JsonReader, leaves
+
 from .commands import Command, Parser, registrar, take_options
 from .errors import SplError, SplUnsupported
-from .jsonpath import JsonReader, Step, follow, leaves, parse_path
+from .jsonpath import Step, follow, parse_path
 from .lexer import tokenize
 from .values import normalize, to_text, values_of
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
 from . import times
-from .aggregates import Aggregation, compute, parse_aggregations
+from .aggregates import Aggregation, compute, parse_aggregations, summarize
 from .commands import (
     Command,
     Parser,
@@ -63,16 +63,6 @@ class Stats(Command):
         return [{**dict(zip(self.by, combination)),
                  **summarize(self.aggregations, members)}
                 for combination, members in ordered]
-
-
-def summarize(aggregations: List[Aggregation], members: List[dict]) -> dict:
-    """Each aggregation over `members` (those with no value left out)."""
-    out = {}
-    for aggregation in aggregations:
-        value = compute(aggregation, members)
-        if value is not None:
-            out[aggregation.name] = value
-    return out
 
 
 def parse_stats_like(text, offset, position, search, name, allowed, refused=()):
@@ -313,4 +303,4 @@ def _reset_expression(options, name: str, search):
 
 
 __all__ = ["MAX_STREAM_WINDOW", "PARSERS", "Eventstats", "Stats", "Streamstats",
-           "parse_stats_like", "summarize"]
+           "parse_stats_like"]

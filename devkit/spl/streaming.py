@@ -38,7 +38,7 @@ class Eval(Command):
     A name holding `{field}` is made from that field's value ("Dynamic field name
     creation": with aName=counter, `eval {aName}=aValue` sets counter), replaced again
     while braces remain; a replacement that never ends is an error, as the page says
-    (`eval p="{p}", v_{p} = p`). Where the pages are silent (README, decisions): a
+    (`eval p="{p}", v_{p} = p`). Where the pages are silent (docs/decisions.md): a
     multivalue field gives its first value, and a `{field}` naming no field leaves the
     assignment out."""
 

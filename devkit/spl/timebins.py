@@ -13,7 +13,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from . import times
-from .aggregates import Aggregation, compute, parse_aggregations
+from .aggregates import Aggregation, parse_aggregations, summarize
 from .commands import (
     Command,
     Parser,
@@ -141,7 +141,8 @@ class Timechart(Command):
         moments = sorted(binned)
         if not self.by:
             context.columns = ["_time", *(a.name for a in self.aggregations)]
-            return [self._cells({"_time": moment}, binned[moment]) for moment in moments]
+            return [{"_time": moment, **summarize(self.aggregations, binned[moment])}
+                    for moment in moments]
         buckets = {moment: {} for moment in moments}
         for moment in moments:
             for row in binned[moment]:
@@ -188,13 +189,6 @@ class Timechart(Command):
                     ordered[-1], span, context.tz) > context.latest:
                 binned.pop(ordered[-1], None)
         return binned
-
-    def _cells(self, row: dict, members: List[dict]) -> dict:
-        for aggregation in self.aggregations:
-            value = compute(aggregation, members)
-            if value is not None:
-                row[aggregation.name] = value
-        return row
 
 
 TIMECHART_OPTIONS = ("span", "bins", "minspan", "cont", "partial", "fixedrange",
@@ -252,6 +246,13 @@ def parse_timechart(text, offset, position, search, lookups):
                      bool_option(options, "fixedrange", True, search))
 
 
+def number_bin(number: float, width: float) -> Tuple[str, float]:
+    """The bin of a number that is not a time: its label `lo-hi`, as Splunk shows it
+    (`0-1`, `-1-0`), and its lower end."""
+    low = math.floor(number / width) * width
+    return f"{format_number(low)}-{format_number(low + width)}", low
+
+
 class Bin(Command):
     """bin / bucket: Search Reference "bin": "If discretizing based on the _time field or
     used with a timescale, this is treated as a time range. If not, this is an absolute
@@ -283,8 +284,7 @@ class Bin(Command):
             if self.timed or unit != "s":
                 row[self.alias] = times.bucket(number, count, unit, context.tz, align)
             else:
-                low = math.floor(number / count) * count
-                row[self.alias] = f"{format_number(low)}-{format_number(low + count)}"
+                row[self.alias] = number_bin(number, count)[0]
         return rows
 
     def _alignment(self, context) -> float:

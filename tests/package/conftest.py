@@ -6,13 +6,16 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from spl_text import joined
 
-import build
+from devkit import packaging
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
 def tarball(packaged_app, tmp_path_factory) -> Path:
-    return build.package(packaged_app, tmp_path_factory.mktemp("dist"))
+    return packaging.package(packaged_app, tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +35,15 @@ def conf():
         return {section: dict(parser.items(section)) for section in parser.sections()}
 
     return parse
+
+
+@pytest.fixture(scope="session")
+def confs(conf):
+    """Every default/*.conf of the repository as {file stem: {stanza: settings}}, each saved
+    search's `search` with its "\\" line continuations joined, as Splunk reads it (the conf
+    parser keeps them). Shared by the modules that check the conf files: do not mutate."""
+    parsed = {path.stem: conf(path) for path in sorted((ROOT / "default").glob("*.conf"))}
+    for settings in parsed["savedsearches"].values():
+        if "search" in settings:
+            settings["search"] = joined(settings["search"])
+    return parsed

@@ -211,7 +211,7 @@ def test_what_everyone_uses_stays_readable(meta):
 def test_the_searches_run_as_splunk_system_user_who_can_read_the_state(meta):
     """No owner: the scheduler runs an app's searches that have none as splunk-system-user,
     whose role (splunk-system-role) imports admin (authorize.conf), a reader of the state.
-    A named owner that a deployment lacks would orphan them (README, "Who the searches
+    A named owner that a deployment lacks would orphan them (docs/analytics.md, "Who the searches
     run as")."""
     assert not [s for s, keys in meta.items()
                 if (s == "savedsearches" or s.startswith("savedsearches/")) and "owner" in keys]

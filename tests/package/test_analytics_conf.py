@@ -41,17 +41,6 @@ SOURCE_DEFAULTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def confs(conf):
-    parsed = {name: conf(ROOT / "default" / f"{name}.conf")
-              for name in ("savedsearches", "macros", "transforms", "commands", "searchbnf",
-                           "app", "collections")}
-    for settings in parsed["savedsearches"].values():
-        # The conf parser keeps "\" line continuations; Splunk joins the lines.
-        settings["search"] = re.sub(r"\\\n\s*", " ", settings["search"])
-    return parsed
-
-
 def filter_macro(stanza: str) -> str:
     """`Cloud Secrets - Secret Store Enumeration - Rule` -> its filter macro's name."""
     stem = stanza.removesuffix(" - Rule")
@@ -244,7 +233,8 @@ def test_the_thresholds_others_code_against_keep_their_names_and_defaults(confs)
         assert confs["macros"][macro]["definition"] == default, macro
         assert confs["macros"][macro]["description"], macro
     # The lag budget is the volume rule's: it runs that many minutes past the hour over the
-    # last full hour (README, "Late data and skipped runs": change both together).
+    # last full hour (docs/analytics.md, "Late data and skipped runs": change both
+    # together).
     volume = confs["savedsearches"][RULES[0]]
     assert volume["cron_schedule"].split()[0] == FIXED_THRESHOLDS["cloud_secrets_baseline_max_lag"]
     assert (volume["dispatch.earliest_time"], volume["dispatch.latest_time"]) == ("-1h@h", "@h")

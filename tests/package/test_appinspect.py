@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-import build
+from devkit import appinspect
 
 
 @pytest.mark.slow
 def test_appinspect_cloud_tags(tarball, tmp_path):
-    report = build.appinspect(tarball, tmp_path / "report.json")
-    counts, findings = build.inspection_summary(report)
-    blocking = {k: counts.get(k, 0) for k in build.BLOCKING_RESULTS}
+    report = appinspect.appinspect(tarball, tmp_path / "report.json")
+    counts, findings = appinspect.inspection_summary(report)
+    blocking = {k: counts.get(k, 0) for k in appinspect.BLOCKING_RESULTS}
     assert blocking == {"failure": 0, "error": 0, "future_failure": 0}, findings
     assert sum(counts.values()) > 200  # the cloud tag's checks really ran (246 in 4.3.1)

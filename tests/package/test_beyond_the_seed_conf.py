@@ -35,16 +35,6 @@ COLLECTIONS = {"cloud_secrets_first_read_known": ["principal", "platform", "secr
 BOTH = (FIRST_READ, CROSS_CLOUD)
 
 
-@pytest.fixture(scope="module")
-def confs(conf):
-    parsed = {name: conf(ROOT / "default" / f"{name}.conf")
-              for name in ("savedsearches", "macros", "transforms", "collections", "app")}
-    for settings in parsed["savedsearches"].values():
-        # The conf parser keeps "\" line continuations; Splunk joins the lines.
-        settings["search"] = re.sub(r"\\\n\s*", " ", settings["search"])
-    return parsed
-
-
 def expanded(spl: str, macros: dict) -> str:
     """The SPL with argument-less macros expanded, as Splunk expands them before parsing."""
     for _ in range(5):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -19,9 +20,17 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-import build
 from cloud_secrets import rules, schema
+from devkit.packaging import (
+    REQUIREMENTS,
+    UCC_CONFIG,
+    app_identity,
+    check_declared_versions,
+    ucc_build_stamp,
+    ucc_generate,
+)
 
+ROOT = Path(__file__).resolve().parents[2]
 COMPILED = (".so", ".pyd", ".dll", ".dylib", ".exe", ".pyc", ".pyo")
 LIBRARY_FOLDERS = ("lib", "bin/lib")
 
@@ -77,12 +86,34 @@ def test_the_account_rules_tab_is_a_table_tab_over_the_rules_conf(packaged_app, 
 
 def test_the_page_and_app_conf_carry_one_version(packaged_app, conf):
     app_version = conf(packaged_app / "default" / "app.conf")["launcher"]["version"]
-    assert json.loads(build.UCC_CONFIG.read_text())["meta"]["version"] == app_version
+    assert json.loads(UCC_CONFIG.read_text())["meta"]["version"] == app_version
     shipped = json.loads((packaged_app / "appserver" / "static" / "js" / "build" /
                           "globalConfig.json").read_text())
     assert shipped["meta"]["version"] == app_version
     with pytest.raises(SystemExit, match="bump them together"):
-        build.check_page_version("0.0.1")
+        check_declared_versions("0.0.1")
+
+
+def test_the_repository_and_its_docs_name_app_confs_version(packaged_app, conf):
+    """One version everywhere a reader looks (app.conf is its source): the repository's
+    manifest and page, the tarball the README tells users to install and unpack, and the
+    upgrade notes of the admins' README, which upgrade *to* it from the previous release."""
+    version = conf(ROOT / "default" / "app.conf")["id"]["version"]
+    manifest = json.loads((ROOT / "app" / "app.manifest").read_text())
+    assert manifest["info"]["id"]["version"] == version
+    assert json.loads((packaged_app / "app.manifest").read_text())["info"]["id"][
+        "version"] == version
+    readme = (ROOT / "README.md").read_text()
+    tarballs = set(re.findall(r"cloud_secrets_detection-(\d[\w.]*?)\.tgz", readme))
+    assert tarballs == {version}
+    admin = (packaged_app / "README.md").read_text()
+    assert re.search(rf"^### Upgrading from \d+\.\d+\.x to {re.escape(version)}$", admin,
+                     re.MULTILINE)
+    for path in [ROOT / "README.md", ROOT / "app" / "README.md",
+                 *sorted((ROOT / "docs").glob("*.md"))]:
+        # "Upgrading from 1.0.0" next to a 1.1.0 would read as if 1.0.0 were the newer.
+        assert not re.search(r"(?i)upgrading (from|to) \d+\.\d+(\.\d+)?(?![.\dx])",
+                             path.read_text().replace(f"to {version}", "")), path
 
 
 def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
@@ -96,8 +127,8 @@ def test_the_page_stores_nothing_of_its_own(packaged_app, conf):
 
 
 def test_ucc_clock_build_number_is_replaced_by_app_conf(packaged_app, conf):
-    app_id, version = build.app_identity()
-    stamp = build._ucc_build_stamp(build.ucc_generate(app_id, version))
+    app_id, version = app_identity()
+    stamp = ucc_build_stamp(ucc_generate(app_id, version))
     ours = conf(packaged_app / "default" / "app.conf")["install"]["build"]
     assert stamp != ours
     base = (packaged_app / "appserver" / "templates" / "base.html").read_text()
@@ -106,7 +137,7 @@ def test_ucc_clock_build_number_is_replaced_by_app_conf(packaged_app, conf):
 
 def test_the_pinned_solnlib_and_splunktaucclib_ship(packaged_app):
     pins = dict(line.split("==") for line in
-                (build.REQUIREMENTS / "setup-page.txt").read_text().splitlines()
+                (REQUIREMENTS / "setup-page.txt").read_text().splitlines()
                 if "==" in line and not line.startswith("#"))
     assert pins["solnlib"] == "7.0.0"
     for name, version in pins.items():
@@ -200,7 +231,7 @@ def test_the_handlers_import_on_splunks_pythons(packaged_app, version, python_of
 
 
 def test_select_options_are_the_commands_own_values():
-    config = json.loads(build.UCC_CONFIG.read_text())
+    config = json.loads(UCC_CONFIG.read_text())
     tab = next(t for t in config["pages"]["configuration"]["tabs"]
                if t["name"] == "account_rules")
     options = {e["field"]: [o["value"] for o in e["options"]["autoCompleteFields"]]
@@ -214,7 +245,7 @@ def test_select_options_are_the_commands_own_values():
 
 
 def test_ucc_settings_meet_appinspect_and_private_app_needs():
-    meta = json.loads(build.UCC_CONFIG.read_text())["meta"]
+    meta = json.loads(UCC_CONFIG.read_text())["meta"]
     assert meta["supportedPythonVersion"] == ["3.9", "3.13"]
     assert meta["checkForUpdates"] is False
 
@@ -295,7 +326,7 @@ def test_the_page_fields_are_the_handlers_fields():
     check and save) name the same fields, with the same limits."""
     from cloud_secrets_setup import account_rules, fields
 
-    config = json.loads(build.UCC_CONFIG.read_text())
+    config = json.loads(UCC_CONFIG.read_text())
     tabs = {t["name"]: t for t in config["pages"]["configuration"]["tabs"]}
     for name, settings in fields.TABS.items():
         entity = tabs[name]["entity"]

@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from spl_text import by_fields, command, joined, macros_used, options, segments
+from spl_text import by_fields, command, macros_used, options, segments
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE = "Cloud Secrets - Secret Access Granted Then Read - Rule"
@@ -29,16 +29,6 @@ GRANTS = "cloud_secrets_recent_grants"
 WINDOW, MINIMUM = "cloud_secrets_grant_read_window", "cloud_secrets_grant_read_min_distinct"
 SCOPE = "cloud_secrets_grant_read_scope"
 BOTH = (RULE, TRACK)
-
-
-@pytest.fixture(scope="module")
-def confs(conf):
-    parsed = {name: conf(ROOT / "default" / f"{name}.conf")
-              for name in ("savedsearches", "macros", "transforms", "collections", "app")}
-    for settings in parsed["savedsearches"].values():
-        if "search" in settings:
-            settings["search"] = joined(settings["search"])
-    return parsed
 
 
 def pipeline(confs, stanza):

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-import build
+from devkit import packaging
 
 APP_ID = "cloud_secrets_detection"
 
@@ -55,7 +55,7 @@ def test_version_is_the_same_everywhere(tarball, packaged_app, conf):
 
 
 def test_vendored_splunklib_is_the_pinned_release(packaged_app):
-    pinned = (build.REQUIREMENTS / "vendor.txt").read_text()
+    pinned = (packaging.REQUIREMENTS / "vendor.txt").read_text()
     version = next(line.split("==")[1] for line in pinned.splitlines()
                    if line.startswith("splunk-sdk=="))
     assert (packaged_app / "bin" / "lib" / f"splunk_sdk-{version}.dist-info").is_dir()
@@ -72,12 +72,12 @@ def test_icons(packaged_app, name, size):
 
 
 def test_build_is_reproducible(tarball, tmp_path):
-    again = build.package(build.assemble(tmp_path / "build"), tmp_path / "dist")
+    again = packaging.package(packaging.assemble(tmp_path / "build"), tmp_path / "dist")
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(
         tarball.read_bytes()).digest()
 
 
 def test_gzip_and_tar_timestamps_are_fixed(tarball):
-    assert tarball.read_bytes()[4:8] == struct.pack("<I", build.DEFAULT_EPOCH)
+    assert tarball.read_bytes()[4:8] == struct.pack("<I", packaging.DEFAULT_EPOCH)
     with tarfile.open(tarball) as archive:
-        assert {m.mtime for m in archive.getmembers()} == {build.DEFAULT_EPOCH}
+        assert {m.mtime for m in archive.getmembers()} == {packaging.DEFAULT_EPOCH}

@@ -13,37 +13,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
 from devkit import scenarios
+from devkit.scenarios import aws_federated as federated
 from devkit.splunkd import run_command, splunk_event
 
 CONF = "cloud_secrets_account_rules.conf"
 ACCOUNT = scenarios.ACCOUNT
 SESSION_64 = "a" * 64  # the session name that stalled 1.0 for over a minute
-
-
-@pytest.fixture
-def app_copy(packaged_app, tmp_path) -> Path:
-    copy = tmp_path / packaged_app.name
-    shutil.copytree(packaged_app, copy)
-    (copy / "local").mkdir(exist_ok=True)
-    return copy
-
-
-def federated(name: str) -> dict:
-    """`aws sts get-federation-token --name <name>`, as CloudTrail records the caller."""
-    return {"type": "FederatedUser", "principalId": f"{ACCOUNT}:{name}",
-            "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/{name}", "accountId": ACCOUNT,
-            "accessKeyId": "ASIAFEDERATED0000001",
-            "sessionContext": {"sessionIssuer": {
-                "type": "IAMUser", "principalId": "AIDAISSUER000000001",
-                "arn": f"arn:aws:iam::{ACCOUNT}:user/issuer", "accountId": ACCOUNT,
-                "userName": "issuer"}}}
 
 
 def workload_identity(subject: str) -> dict:

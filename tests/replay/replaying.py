@@ -19,7 +19,7 @@ ENUMERATION = "Cloud Secrets - Secret Store Enumeration - Rule"
 BASELINE = "Cloud Secrets - Baseline - Build"
 LATE_EVENTS = "Cloud Secrets - Baseline - Late Events"
 RULES = (VOLUME, ENUMERATION)
-# The per-principal baseline's columns, as README's "--baseline FILE" seed format lists
+# The per-principal baseline's columns, as the "--baseline FILE" seed format of docs/replay.md lists
 # them (the baseline search writes the same).
 BASELINE_COLUMNS = ("principal", "platform", "learned_days", "active_hours",
                     "avg_reads_per_hour", "max_reads_per_hour", "avg_distinct_per_hour",

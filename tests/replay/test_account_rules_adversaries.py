@@ -23,13 +23,7 @@ CONF = "cloud_secrets_account_rules.conf"
 
 def federated_actor(name: str) -> scenarios.Actor:
     """The holder of a credential who ran `aws sts get-federation-token --name <name>`."""
-    identity = {"type": "FederatedUser", "principalId": f"{ACCOUNT}:{name}",
-                "arn": f"arn:aws:sts::{ACCOUNT}:federated-user/{name}", "accountId": ACCOUNT,
-                "accessKeyId": "ASIAFEDERATED0000001",
-                "sessionContext": {"sessionIssuer": {
-                    "type": "IAMUser", "principalId": "AIDAISSUER000000001",
-                    "arn": f"arn:aws:iam::{ACCOUNT}:user/issuer", "accountId": ACCOUNT,
-                    "userName": "issuer"}}}
+    identity = scenarios.aws_federated(name)
     return scenarios.Actor(
         "AWS", identity["arn"],
         lambda t, s: [scenarios.aws_get_secret(t, identity, f"prod/{s}")],

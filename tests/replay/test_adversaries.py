@@ -224,7 +224,8 @@ def test_one_forged_day_among_ten_ordinary_days_does_not_hide_a_theft(
 
 # -- Drilldowns substitute only escaped literals ---------------------------------------------
 #
-# How Enterprise Security fills a drilldown (what these tests rely on, README "Drilldowns"):
+# How Enterprise Security fills a drilldown (what these tests rely on; docs/analytics.md,
+# "Drilldowns"):
 # each $field$ of the search text is replaced by the notable's value of that field, as text,
 # with no escaping; in drilldown_searches, in the search of each entry of the JSON list.
 

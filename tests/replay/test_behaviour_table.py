@@ -20,7 +20,7 @@ SCENARIOS = [
     # (case, account type, records of the actor, baseline or None, Unusual Volume alerts?,
     #  Enumeration alerts?); a baseline is (median of the daily busiest hours[, learned
     #  days (30)[, busiest hour on record (twice the median)]]), as the baseline search
-    #  writes it (README, the --baseline seed format).
+    #  writes it (docs/replay.md, the --baseline seed format).
     ("no baseline, 20 distinct secrets in 10 minutes", "Standard-User",
      lambda a: reads(a, 20, START, 25), None, True, True),
     ("service account, no baseline, 20 distinct in 10 minutes", "Service-Account",

@@ -234,7 +234,7 @@ def test_an_empty_hour_leaves_the_collection_unchanged(first_read, tmp_path, pac
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory, packaged_app):
-    """A collection seeded as the README says (a 30-day run), then one morning of reads."""
+    """A collection seeded as docs/analytics.md says (a 30-day run), then one morning of reads."""
     folder = tmp_path_factory.mktemp("seeded")
     veteran = machine_actor("AWS", "veteran2")
     person_aws = person_actor("AWS", "Kim@example.com")

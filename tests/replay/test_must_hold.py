@@ -86,7 +86,7 @@ def test_a_burst_across_the_hour_fires_enumeration_once(logs_dir, packaged_app):
 def test_a_read_exactly_one_window_before_counts(logs_dir, packaged_app, before, alerts):
     # 18 distinct reads, then a 20th: with the read `before` seconds earlier, 20 distinct
     # in the 10-minute window only if a read exactly 10 minutes before is inside it
-    # (README, Decisions: the sliding window includes events exactly 10 minutes before).
+    # (docs/decisions.md: the sliding window includes events exactly 10 minutes before).
     last = START + 20 * MINUTE
     records = DANA.read(last - before, "edge") + reads(DANA, 18, last - 9 * MINUTE, 28)
     records += DANA.read(last, "last")

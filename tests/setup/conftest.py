@@ -1,6 +1,6 @@
 """The configuration page's REST handlers, run as splunkd runs them, against a splunkd of ours.
 
-- `installed_app`: the packaged app (build.assemble) copied to <tmp>/etc/apps/<app id>/,
+- `installed_app`: the packaged app (devkit.packaging.assemble) copied to <tmp>/etc/apps/<app id>/,
   where splunkd installs apps (splunktaucclib finds the app's name from that path).
 - `splunkd`: an HTTP server on 127.0.0.1 answering the splunkd endpoints the handlers
   call, configs/conf-macros and configs/conf-cloud_secrets_account_rules, as splunkd's

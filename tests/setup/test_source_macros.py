@@ -136,9 +136,9 @@ def test_every_platform_uses_the_same_checks():
 def test_the_shipped_help_texts_say_an_index_is_required():
     import json
 
-    import build
+    from devkit import packaging
 
-    config = json.loads(build.UCC_CONFIG.read_text())
+    config = json.loads(packaging.UCC_CONFIG.read_text())
     tab = next(t for t in config["pages"]["configuration"]["tabs"] if t["name"] == "data_sources")
     for entity in tab["entity"]:
         assert "index=... is required" in entity["help"]

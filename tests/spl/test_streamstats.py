@@ -10,7 +10,7 @@ Oracles:
   "Examples" (the same command): host/action/bytes with `window=3 avg(bytes)` gives
   100, 150, 233.33, 216.66, 200, 100; `count BY host` restarts per host.
 The docs do not say whether a result exactly `time_window` older than the current one
-is in the window: this engine includes it (README, "The SPL engine"); the tests below
+is in the window: this engine includes it (docs/decisions.md, "The SPL engine"); the tests below
 pin that choice and the multivalue `by` choice.
 """
 

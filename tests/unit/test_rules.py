@@ -576,7 +576,7 @@ def test_the_shipped_file_passes_the_validator_and_puts_high_privilege_first():
     assert len(shipped) == 15 and "default" not in shipped
     canonical = {name: rules.validate_rule(values) for name, values in shipped.items()}
     for name, values in shipped.items():
-        assert set(values) == set(RULE_KEYS), name  # every key spelled out: see README
+        assert set(values) == set(RULE_KEYS), name  # every key spelled out: see docs/command.md
         assert values["description"] and values["disabled"] == "false", name
     ordered = sorted(canonical, key=lambda name: int(canonical[name]["order"]))
     kinds = [canonical[name]["account_type"] for name in ordered]

@@ -1,10 +1,10 @@
 """An app unpacked inside the checkout to tune it must not make `build.py test` fail.
 
-The README's tuning loop unpacks the built app (with its vendored splunklib in bin/lib/
-and the configuration page's libraries in lib/) into a folder of the user's; if that
-folder is inside the checkout, `ruff check .` would lint third-party code. Oracle: ruff
-itself, run with this repository's pyproject.toml over a copy of such a layout, must
-skip the unpacked libraries and still lint our own code.
+The tuning loop (README, docs/replay.md) unpacks the built app (with its vendored
+splunklib in bin/lib/ and the configuration page's libraries in lib/) into a folder of the
+user's; if that folder is inside the checkout, `ruff check .` would lint third-party
+code. Oracle: ruff itself, run with this repository's pyproject.toml over a copy of such
+a layout, must skip the unpacked libraries and still lint our own code.
 """
 
 from __future__ import annotations
