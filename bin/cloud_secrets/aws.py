@@ -5,7 +5,7 @@ Input shapes handled (names as Splunk extracts CloudTrail JSON, any key case):
   `userIdentity.type`; services other than Secrets Manager and SSM Parameter Store get a
   readable `vendor_product` and `secret_operation` none;
 - `userIdentity.type` Root, IAMUser, AssumedRole, FederatedUser, AWSService, AWSAccount
-  and IdentityCenterUser as the contract says; IAM Identity Center roles
+  and IdentityCenterUser as docs/command.md describes; IAM Identity Center roles
   (`AWSReservedSSO_*`, under the path `aws-reserved/sso.amazonaws.com/`) are people,
   so their principal is the session name, lowercased; SAMLUser and
   WebIdentityUser are federated users; anything else keeps its ARN or name, type unknown;
