@@ -75,7 +75,10 @@ def splunkd(installed_app):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever checks for shutdown every poll_interval (0.5 s by default), which every
+    # test's teardown would wait for.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     state.uri = f"http://127.0.0.1:{server.server_address[1]}"
     yield state
