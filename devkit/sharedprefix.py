@@ -150,7 +150,7 @@ class PrefixedEngine:
                                    name=name)
         try:
             return self.engine.run(rest, events, now=now, earliest=earliest, latest=latest,
-                                   name=name)
+                                   name=name, as_rows=True)
         except SplError:
             raw = self.events_of_last_window() if events else []
             return self.engine.run(spl, raw, now=now, earliest=earliest, latest=latest,

@@ -27,13 +27,6 @@ CHUNK_SIZE = 10_000
 Key = Tuple
 
 
-def _wire(value: Value):
-    """A field value as protocol v2 sends it (text, or a list of texts)."""
-    if isinstance(value, list):
-        return [to_text(v) for v in value]
-    return to_text(value)
-
-
 class CommandRunner:
     """Runs one packaged streaming command and remembers its replies."""
 
@@ -102,16 +95,13 @@ class CommandRunner:
         from devkit.scp import ProtocolError
         from devkit.splunkd import run_command
 
-        wanted = self.required_names.get(args)
         pending: Dict[Key, dict] = {}
         for index, event in enumerate(events):
             key = self._key(args, event) if keys is None else keys[index]
             if keys is None or key not in self.replies:
                 pending.setdefault(key, event)
-        # Only the fields the command reads are sent (splunkd's selected-fields mode).
-        records = [{n: _wire(v) for n, v in event.items()
-                    if v is not None and (wanted is None or n in wanted)}
-                   for event in pending.values()]
+        # run_command sends only the fields the command asked for at getinfo, as splunkd
+        # does in its selected-fields mode.
         records = list(pending.values())
         batches = [records[i:i + CHUNK_SIZE] for i in range(0, len(records), CHUNK_SIZE)]
         try:

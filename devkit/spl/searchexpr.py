@@ -89,17 +89,35 @@ def _term(term: str) -> Predicate:
 
     def found(value) -> bool:
         text = to_text(value)
-        if needle is not None and text.isascii() and needle not in text.lower():
-            return False
+        if needle is not None:
+            lowered = _ascii_lowered(text)
+            if lowered is not None and needle not in lowered:
+                return False
         return regex.search(_SEQUENCES.sub(" ", text)) is not None
 
     def run(event, context):
         raw = event.get("_raw")
+        if type(raw) is str:  # one raw text, the common case: no generator
+            return found(raw)
         if raw is not None:
             return any(found(v) for v in values_of(raw))
         return any(found(v) for name, value in event.items()
                    if not name.startswith("_") for v in values_of(value))
     return run
+
+
+_LOWERED: List[Optional[str]] = [None, None]  # the last text looked at, and its lower()
+
+
+def _ascii_lowered(text: str) -> Optional[str]:
+    """`text.lower()` when it is ASCII, else None (the regex decides: Unicode case folding
+    pairs the Kelvin sign with `k`).
+
+    The terms of one search expression test the same `_raw` one after the other, so
+    the last answer is kept (by identity: the same string object)."""
+    if _LOWERED[0] is not text:
+        _LOWERED[0], _LOWERED[1] = text, (text.lower() if text.isascii() else None)
+    return _LOWERED[1]
 
 
 def _network(value: str):
