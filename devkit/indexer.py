@@ -145,6 +145,7 @@ class IndexedLogs:
     report: vendorlogs.ReadReport = field(default_factory=vendorlogs.ReadReport)
     records: int = 0  # dated records in range (indexed)
     out_of_range: int = 0  # records outside --earliest/--latest
+    out_of_range_by_file: Counter = field(default_factory=Counter)  # {file: such records}
     first_time: Optional[float] = None
     last_time: Optional[float] = None
     lag: float = 0.0
@@ -192,6 +193,7 @@ class _FileIndexer:
             if (self.earliest is not None and moment < self.earliest) or (
                     self.latest is not None and moment >= self.latest):
                 logs.out_of_range += 1
+                logs.out_of_range_by_file[source] += 1
                 continue
             self.sequence += 1
             guess = guess_platform(record)

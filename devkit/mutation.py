@@ -9,6 +9,10 @@ mutant, the fast tests that reach the mutated function. A MODULE is named
   for a module not listed);
 - `devkit.jsontext` for devkit/jsontext.py (the JSON reader of the tests and the SPL
   engine), run against `DEVKIT_TESTS`;
+- `setup.fields` for bin/cloud_secrets_setup/fields.py (the configuration page's checks
+  of the macros it saves), run against `SETUP_TESTS`: the tests that call the page's
+  validators in-process (the handler tests run the built app in a subprocess, which
+  the mutants never reach);
 - `spl.statistics:Streamstats,parse_streamstats` to mutate only the functions and
   classes of that module whose name contains one of the comma-separated texts after the
   colon (case matters).
@@ -34,7 +38,8 @@ DEFAULT_MODULES = ("aws", "azure", "gcp", "vault", "rules", "regex_safety", "con
 # mutmut's exit codes of a caught mutant: a failing test (1, 3) or a hang past the time
 # limit (36, SIGXCPU as 24, -24, 152, and 255), as mutmut's own score counts them.
 CAUGHT = {1, 3, 36, 24, -24, 152, 255}
-PACKAGES = {"": "bin/cloud_secrets", "spl.": "devkit/spl", "devkit.": "devkit"}
+PACKAGES = {"": "bin/cloud_secrets", "spl.": "devkit/spl", "devkit.": "devkit",
+            "setup.": "bin/cloud_secrets_setup"}
 # The fast unit tests run against each module's mutants (mutmut then runs, per mutant,
 # only those of them that reach the mutated function): the module's own tests and the
 # engine's. The hypothesis property tests reach every normalizer and take minutes per
@@ -74,6 +79,10 @@ DEVKIT_TESTS = {
     "jsontext": ("tests/spl/test_spath.py", "tests/spl/test_eval.py",
                  "tests/unit/test_fields.py", "tests/unit/test_jsontext.py"),
 }
+# The configuration page's modules: the tests that call them in-process.
+SETUP_TESTS = {
+    "fields": ("tests/setup/test_source_macros.py",),
+}
 # Copied beside the mutated package into the scratch copy: what the tests import or read.
 COPIED = ("devkit", "lookups", "tests", "default", "samples")
 
@@ -81,7 +90,7 @@ COPIED = ("devkit", "lookups", "tests", "default", "samples")
 def source_of(module: str) -> Path:
     """`spl.statistics:Streamstats` -> ROOT/devkit/spl/statistics.py, `aws` -> .../aws.py."""
     name = module.partition(":")[0]
-    prefix = next((p for p in ("spl.", "devkit.") if name.startswith(p)), "")
+    prefix = next((p for p in ("spl.", "devkit.", "setup.") if name.startswith(p)), "")
     return ROOT / PACKAGES[prefix] / f"{name[len(prefix):]}.py"
 
 
@@ -98,6 +107,8 @@ def tests_of(module: str) -> List[str]:
     name = module.partition(":")[0]
     if name.startswith("devkit."):
         return list(DEVKIT_TESTS.get(name[len("devkit."):], ("tests/spl",)))
+    if name.startswith("setup."):
+        return list(SETUP_TESTS.get(name[len("setup."):], ("tests/setup",)))
     if name.startswith("spl."):
         files = SPL_TESTS.get(name[4:])
         return [f"tests/spl/{f}" for f in files] if files else ["tests/spl"]
@@ -116,11 +127,13 @@ def make_workspace(module: str) -> Path:
     shutil.rmtree(workspace, ignore_errors=True)
     workspace.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "bin" / "cloud_secrets", workspace / "cloud_secrets", ignore=ignore)
+    for package_dir in ("cloud_secrets", "cloud_secrets_setup"):
+        shutil.copytree(ROOT / "bin" / package_dir, workspace / package_dir, ignore=ignore)
     for folder in COPIED:
         shutil.copytree(ROOT / folder, workspace / folder, ignore=ignore)
     package = target.parts[0]
-    also_copy = [p for p in ("cloud_secrets", *COPIED) if p not in (package, "tests")]
+    also_copy = [p for p in ("cloud_secrets", "cloud_secrets_setup", *COPIED)
+                 if p not in (package, "tests")]
     (workspace / "setup.cfg").write_text(
         "[mutmut]\n"
         f"source_paths={package}\n"

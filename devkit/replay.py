@@ -452,6 +452,10 @@ def print_events_read(logs: indexer.IndexedLogs, unknown: Counter, err, verb: st
           f"({per_platform}); {sum(unknown.values())} left Unknown by cloudsecrets", file=err)
     for path, counts in logs.per_file.items():
         read = ", ".join(f"{n} {p}" for p, n in sorted(counts.items())) or "no records"
+        outside = logs.out_of_range_by_file.get(path)
+        if outside:
+            read = ("none" if not counts else read) + f" in --earliest/--latest ({outside:,} " \
+                "outside, left out)"
         left = f"; {unknown[path]} Unknown" if unknown.get(path) else ""
         print(f"  {path}: {read}{left}", file=err)
     # The readers' own account of what they skipped, could not read or repaired.

@@ -165,6 +165,9 @@ def test_every_option_takes_a_value_that_starts_with_a_dash(logs_dir, packaged_a
                            packaged_app)
     assert status == 0 and out.splitlines() == [",".join(HEADER)]
     assert "20 records outside --earliest/--latest left out" in err
+    # Each file says why it gave no events: its records fell outside the range.
+    assert "none in --earliest/--latest (20 outside, left out)" in err
+    assert ": no records" not in err
     spl = "sourcetype=google:gcp:pubsub:message | stats count"
     for option in (["--earliest", LONG_AGO], [f"--earliest={LONG_AGO}"]):
         status, out, _err = run(adhoc.main, [*option, "--format", "csv", spl, logs_dir],
