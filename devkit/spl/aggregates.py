@@ -40,7 +40,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 from .errors import SplError, SplUnsupported
 from .lexer import Token
 from .precision import with_decimals
-from .values import Value, normalize, to_number, to_text, values_of
+from .values import Value, added, normalize, to_number, to_text, values_of
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,12 @@ def _dc(events, field):
 
 def _sum(events, field):
     numbers = _numbers(events, field)
-    return float(sum(numbers)) if numbers else None
+    return added(numbers) if numbers else None
 
 
 def _avg(events, field):
     numbers = _numbers(events, field)
-    return sum(numbers) / len(numbers) if numbers else None
+    return added(numbers) / len(numbers) if numbers else None
 
 
 def _range(events, field):
@@ -140,7 +140,7 @@ def _timed(latest: bool, want_time: bool, events, field):
 
 def _sumsq(events, field):
     numbers = _numbers(events, field)
-    return float(sum(n * n for n in numbers)) if numbers else None
+    return added(n * n for n in numbers) if numbers else None
 
 
 def _spread(sample: bool, root: bool, events, field):
@@ -149,8 +149,8 @@ def _spread(sample: bool, root: bool, events, field):
     if not numbers:
         return None
     count = len(numbers)
-    mean = sum(numbers) / count
-    squares = sum(n * n for n in numbers) - count * mean * mean
+    mean = added(numbers) / count
+    squares = added(n * n for n in numbers) - count * mean * mean
     divisor = count - 1 if sample else count
     variance = max(squares / divisor, 0.0) if divisor else 0.0
     return variance ** 0.5 if root else variance

@@ -23,7 +23,7 @@ from .errors import SplError, SplUnsupported
 from .evalops import Compiled, Literal, in_values, like_pattern, single, truth
 from .jsonpath import follow, parse_path
 from .precision import parse_number, settle, significant, with_decimals
-from .values import Precise, normalize, to_number, to_text, values_of
+from .values import Precise, added, normalize, to_number, to_text, values_of
 
 # Each entry: (least arguments, most arguments or None, builder(arguments) -> Compiled).
 
@@ -293,7 +293,7 @@ def _sum_function(arguments):
 
     def run(e, c):
         found = numbers(e, c)
-        return float(sum(found)) if found else None
+        return added(found) if found else None
     return run
 
 
@@ -303,7 +303,7 @@ def _avg_function(arguments):
 
     def run(e, c):
         found = numbers(e, c)
-        return sum(found) / len(found) if found else None
+        return added(found) / len(found) if found else None
     return run
 
 
