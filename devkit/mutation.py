@@ -81,10 +81,10 @@ DEVKIT_TESTS = {
 }
 # The configuration page's modules: the tests that call them in-process.
 SETUP_TESTS = {
-    "fields": ("tests/setup/test_source_macros.py",),
+    "fields": ("tests/setup/test_source_macros.py", "tests/setup/test_threshold_checks.py"),
 }
 # Copied beside the mutated package into the scratch copy: what the tests import or read.
-COPIED = ("devkit", "lookups", "tests", "default", "samples")
+COPIED = ("devkit", "lookups", "tests", "default", "samples", "ucc")
 
 
 def source_of(module: str) -> Path:

@@ -4,6 +4,9 @@ Each field's name is the name of the macro it sets in macros.conf, so that what 
 page saves is exactly what every saved search, the dashboards and the replay read.
 Each field has a check: a function of the submitted text that returns the value to
 save (surrounding blanks removed) or raises ValueError with a sentence for the admin.
+The checks are module-level functions bound to their field with functools.partial, not
+closures built at import, so that each save runs the module's own code (and `build.py
+mutate setup.fields` can measure the tests against it).
 Values arrive as the strings splunkd's admin framework passes (one per field).
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Dict, Tuple
 
 from . import search_terms
@@ -84,6 +88,11 @@ def _every_index(value: str) -> bool:
 
 
 def source_expression(platform: str) -> Callable[[str], str]:
+    """The check of one platform's source macro (see check_source_expression)."""
+    return partial(check_source_expression, platform)
+
+
+def check_source_expression(platform: str, value: str) -> str:
     """Check an index/sourcetype expression such as `index=aws sourcetype=aws:cloudtrail`.
 
     The macro is pasted into the middle of every search, so it must be search terms only
@@ -97,105 +106,104 @@ def source_expression(platform: str) -> Callable[[str], str]:
     savedsearch= terms are refused too, and any space but the plain one.
     """
     label = f"{platform} sources"
-
-    def check(value: str) -> str:
-        value = _one_line(label, value)
-        _plain_spaces(label, value)
-        if not value:
+    value = _one_line(label, value)
+    _plain_spaces(label, value)
+    if not value:
+        raise ValueError(
+            f"{label} is empty. Enter the index and sourcetype that hold the {platform} "
+            f"events, for example index=main sourcetype=..., or {LEAVE_OUT} to leave "
+            f"{platform} out.")
+    try:
+        terms = search_terms.read(value)
+    except ValueError as error:
+        raise ValueError(f"{label}: {error}") from None
+    for comparison in terms.comparisons:
+        name = comparison.field.lower()
+        if name in TIME_MODIFIERS or name in TIME_FIELDS:
             raise ValueError(
-                f"{label} is empty. Enter the index and sourcetype that hold the {platform} "
-                f"events, for example index=main sourcetype=..., or {LEAVE_OUT} to leave "
-                f"{platform} out.")
-        try:
-            terms = search_terms.read(value)
-        except ValueError as error:
-            raise ValueError(f"{label}: {error}") from None
-        for comparison in terms.comparisons:
-            name = comparison.field.lower()
-            if name in TIME_MODIFIERS or name in TIME_FIELDS:
-                raise ValueError(
-                    f"{label}: remove {comparison.field}{comparison.operator}... The saved "
-                    f"searches set their own time ranges; a time modifier here would replace "
-                    f"them in every search that uses this macro.")
-            if name in OTHER_SEARCHES:
-                raise ValueError(
-                    f"{label}: remove {comparison.field}{comparison.operator}... It adds the "
-                    f"terms of another search, which this page cannot check; write the "
-                    f"index and sourcetype terms here.")
-            if name != "index":
-                continue
-            if comparison.field != "index":
-                raise ValueError(f"{label}: write index in lower case (index=...).")
-            if not all(comparison.values):
-                raise ValueError(f"{label}: index= needs the name of an index.")
-            if any(_every_index(v) for v in comparison.values):
-                raise ValueError(
-                    f"{label}: name the index that holds the {platform} logs instead of a "
-                    f"wildcard such as index=*, index=*e* or index=_*. A wildcard before "
-                    f"the name reads nearly every index (or every internal one), and anyone "
-                    f"who can send events to any of them could feed the detections.")
-        if not terms.restricted:
-            named = any(c.field == "index" and c.operator in ("=", "IN") and not c.negated
-                        for c in terms.comparisons)
-            if named:
-                raise ValueError(
-                    f"{label}: every part of the expression must name its index. A part "
-                    f"joined by OR without index=, or an index= after NOT, reads every index "
-                    f"your roles search by default; write, for example, (index=a "
-                    f"sourcetype=x) OR (index=b sourcetype=y).")
+                f"{label}: remove {comparison.field}{comparison.operator}... The saved "
+                f"searches set their own time ranges; a time modifier here would replace "
+                f"them in every search that uses this macro.")
+        if name in OTHER_SEARCHES:
             raise ValueError(
-                f"{label}: add the index that holds the {platform} logs, for example "
-                f"index=main. Without index=, the searches read every index your roles "
-                f"search by default, and anyone who can send events to one of them could "
-                f"feed the detections. Enter {LEAVE_OUT} to leave {platform} out.")
-        return value
-
-    return check
+                f"{label}: remove {comparison.field}{comparison.operator}... It adds the "
+                f"terms of another search, which this page cannot check; write the "
+                f"index and sourcetype terms here.")
+        if name != "index":
+            continue
+        if comparison.field != "index":
+            raise ValueError(f"{label}: write index in lower case (index=...).")
+        if not all(comparison.values):
+            raise ValueError(f"{label}: index= needs the name of an index.")
+        if any(_every_index(v) for v in comparison.values):
+            raise ValueError(
+                f"{label}: name the index that holds the {platform} logs instead of a "
+                f"wildcard such as index=*, index=*e* or index=_*. A wildcard before "
+                f"the name reads nearly every index (or every internal one), and anyone "
+                f"who can send events to any of them could feed the detections.")
+    if not terms.restricted:
+        named = any(c.field == "index" and c.operator in ("=", "IN") and not c.negated
+                    for c in terms.comparisons)
+        if named:
+            raise ValueError(
+                f"{label}: every part of the expression must name its index. A part "
+                f"joined by OR without index=, or an index= after NOT, reads every index "
+                f"your roles search by default; write, for example, (index=a "
+                f"sourcetype=x) OR (index=b sourcetype=y).")
+        raise ValueError(
+            f"{label}: add the index that holds the {platform} logs, for example "
+            f"index=main. Without index=, the searches read every index your roles "
+            f"search by default, and anyone who can send events to one of them could "
+            f"feed the detections. Enter {LEAVE_OUT} to leave {platform} out.")
+    return value
 
 
 def integer(label: str, low: int, high: int) -> Callable[[str], str]:
-    """Check a whole number from `low` to `high`."""
+    """The check of a whole number from `low` to `high` (see check_integer)."""
+    return partial(check_integer, label, low, high)
 
-    def check(value: str) -> str:
-        value = _one_line(label, value)
-        if not _INTEGER.match(value) or not low <= int(value) <= high:
-            raise ValueError(f"{label} must be a whole number from {low} to {high}.")
-        return str(int(value))
 
-    return check
+def check_integer(label: str, low: int, high: int, value: str) -> str:
+    """A whole number from `low` to `high`, as saved (no sign, no leading zeros)."""
+    value = _one_line(label, value)
+    if not _INTEGER.match(value) or not low <= int(value) <= high:
+        raise ValueError(f"{label} must be a whole number from {low} to {high}.")
+    return str(int(value))
 
 
 def number(label: str, low: int, high: int) -> Callable[[str], str]:
-    """Check a decimal number such as 2 or 1.5 from `low` to `high`."""
+    """The check of a decimal number from `low` to `high` (see check_number)."""
+    return partial(check_number, label, low, high)
 
-    def check(value: str) -> str:
-        value = _one_line(label, value)
-        if not _DECIMAL.match(value) or not low <= float(value) <= high:
-            raise ValueError(f"{label} must be a number from {low} to {high}, such as 2 or 1.5.")
-        return value
 
-    return check
+def check_number(label: str, low: int, high: int, value: str) -> str:
+    """A decimal number such as 2 or 1.5 from `low` to `high`."""
+    value = _one_line(label, value)
+    if not _DECIMAL.match(value) or not low <= float(value) <= high:
+        raise ValueError(f"{label} must be a number from {low} to {high}, such as 2 or 1.5.")
+    return value
 
 
 def time_span(label: str, low_seconds: int, high_seconds: int) -> Callable[[str], str]:
-    """Check a Splunk time span such as 10m, 600s or 1h within the given bounds."""
+    """The check of a Splunk time span within bounds (see check_time_span)."""
+    return partial(check_time_span, label, low_seconds, high_seconds)
 
-    def check(value: str) -> str:
-        value = _one_line(label, value)
-        match = _SPAN.match(value)
-        if not match:
-            raise ValueError(
-                f"{label} must be a time span: a whole number and a unit, such as 10m, "
-                f"600s or 1h.")
-        seconds = int(match.group(1)) * _SPAN_UNIT_SECONDS[match.group(2)[0]]
-        if not low_seconds <= seconds <= high_seconds:
-            raise ValueError(
-                f"{label} must be from {low_seconds // 60} to {high_seconds // 60} minutes: the "
-                f"enumeration search reads 20 minutes of events at each run, and the window "
-                f"must fit in them twice.")
-        return value
 
-    return check
+def check_time_span(label: str, low_seconds: int, high_seconds: int, value: str) -> str:
+    """A Splunk time span such as 10m, 600s or 1h, from `low_seconds` to `high_seconds`."""
+    value = _one_line(label, value)
+    match = _SPAN.match(value)
+    if not match:
+        raise ValueError(
+            f"{label} must be a time span: a whole number and a unit, such as 10m, "
+            f"600s or 1h.")
+    seconds = int(match.group(1)) * _SPAN_UNIT_SECONDS[match.group(2)[0]]
+    if not low_seconds <= seconds <= high_seconds:
+        raise ValueError(
+            f"{label} must be from {low_seconds // 60} to {high_seconds // 60} minutes: the "
+            f"enumeration search reads 20 minutes of events at each run, and the window "
+            f"must fit in them twice.")
+    return value
 
 
 DATA_SOURCES: Tuple[Field, ...] = tuple(
@@ -241,20 +249,21 @@ THRESHOLDS: Tuple[Field, ...] = (
 
 
 def at_most(smaller: Field, larger: Field, why: str) -> Callable[[Dict[str, str]], None]:
+    """The check that one whole-number field is not above another (see check_at_most)."""
+    return partial(check_at_most, smaller, larger, why)
+
+
+def check_at_most(smaller: Field, larger: Field, why: str, values: Dict[str, str]) -> None:
     """Check that one whole-number field is not above another, in the values a save leaves.
 
     `values` maps each macro of the tab to its definition after the save (what the admin
     sent, else what is in force). A definition that is not a whole number (set by hand
     outside the page) cannot be compared, so the relation is left to that field's own check.
     """
-
-    def check(values: Dict[str, str]) -> None:
-        low, high = values.get(smaller.macro, ""), values.get(larger.macro, "")
-        if _INTEGER.match(low) and _INTEGER.match(high) and int(low) > int(high):
-            raise ValueError(
-                f"{smaller.label} ({low}) must not be more than {larger.label} ({high}): {why}")
-
-    return check
+    low, high = values.get(smaller.macro, ""), values.get(larger.macro, "")
+    if _INTEGER.match(low) and _INTEGER.match(high) and int(low) > int(high):
+        raise ValueError(
+            f"{smaller.label} ({low}) must not be more than {larger.label} ({high}): {why}")
 
 
 def _threshold(macro: str) -> Field:

@@ -45,6 +45,9 @@ REFUSED = [
     ('index="*_logs"', "index=*"),
     ("index IN (aws, *s)", "index=*"),
     ("index=* sourcetype=aws:cloudtrail", "index=*e*"),
+    # a wildcard index after another term is found too (every comparison is checked)
+    ("sourcetype=aws:cloudtrail index=*", "index=*"),
+    ("sourcetype=aws:cloudtrail earliest=-1y index=aws", "earliest"),
     # time by field rather than by modifier, and another search's terms
     ("index=aws _time<1", "_time"),
     ("index=aws _indextime > 0", "_indextime"),
@@ -55,6 +58,9 @@ REFUSED = [
     ("index=aws\u00a0OR\u00a0index=*", "U+00A0"),
     ("index=aws\u200b", "U+200B"),
     ("index=aws\u2028sourcetype=x", "U+2028"),
+    ("index=aws\u2029sourcetype=x", "U+2029"),
+    # a macro definition is one line of macros.conf, at most 2,000 characters
+    ("index=" + "a" * 1995, "at most 2000 characters"),
     # a backslash outside quotes
     (r"index=aws sourcetype=aws\:cloudtrail", "backslash"),
     ("index=aws \\", "backslash"),
@@ -67,6 +73,7 @@ REFUSED = [
     ("index=aws OR sourcetype=aws:cloudtrail", "every part"),
     ("(index=a sourcetype=x) OR sourcetype=y", "every part"),
     ("index=aws OR NOT index=gcp", "every part"),
+    ("index IN (aws, gcp) OR sourcetype=x", "every part"),
     ("Index=aws", "lower case"),
     ("INDEX=aws", "lower case"),
     # not plain search terms (setup.md)
@@ -88,6 +95,7 @@ REFUSED = [
 
 ACCEPTED = [
     "index=aws sourcetype=aws:cloudtrail",
+    "index=" + "a" * 1994,  # 2,000 characters: the longest definition the page saves
     "index = aws sourcetype = aws:cloudtrail",
     'index="aws" sourcetype="aws:cloudtrail"',
     "index=nothing_here",
