@@ -24,6 +24,7 @@ Oracles:
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -150,15 +151,22 @@ def test_read_takes_a_file_of_exactly_the_limit_and_refuses_one_byte_more(tmp_pa
     text = b"[s]\na = " + b"x" * 91 + b"\n"  # 100 bytes
     (tmp_path / "x.conf").write_bytes(text)
     assert conf_file.read(tmp_path / "x.conf", 100) == {"s": {"a": "x" * 91}}
-    with pytest.raises(conf_file.TooLarge):
+    with pytest.raises(conf_file.TooLarge) as refused:
         conf_file.read(tmp_path / "x.conf", 99)
+    # What the command's warning quotes (an OSError's strerror), in the words of the
+    # command's documentation: "larger than 4 MB" for its 4 MB limit.
+    limit = 4 * 1024 * 1024
+    assert conf_file.TooLarge(limit).strerror == "larger than 4 MB"
+    assert isinstance(refused.value, OSError) and refused.value.errno == errno.EFBIG
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFO files on this platform")
 def test_read_refuses_a_fifo_at_once_rather_than_waiting_for_a_writer(tmp_path):
     os.mkfifo(tmp_path / "x.conf")
-    with pytest.raises(conf_file.NotRegularFile):
+    with pytest.raises(conf_file.NotRegularFile) as refused:
         conf_file.read(tmp_path / "x.conf", 100)
+    assert refused.value.strerror == "not a regular file"
+    assert refused.value.errno == errno.EINVAL
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")

@@ -632,3 +632,31 @@ def test_the_repository_app_folder_is_what_load_reads(tmp_path):
     copy = tmp_path / "app"
     shutil.copytree(ROOT / "default", copy / "default")
     assert len(rules.load(copy).rule_set) == 15
+
+
+def test_misspelt_local_keys_and_stanzas_are_named_and_left_as_splunk_reads_them(tmp_path):
+    # Splunk's keys and stanza names are case-sensitive and it ignores keys it does not
+    # know (Admin Manual, "About configuration files"): `Disabled = true` leaves the rule
+    # enabled and `[Aws_Root_User]` is a rule of its own. The command keeps Splunk's
+    # reading and says what it ignored, naming the key or stanza (docs/command.md).
+    local = ("[seed_high_privilege_words]\nDisabled = true\ncolour = blue\n"
+             + stanza("Aws_Root_User", **{**GOOD, "pattern": "*:root"}))
+    loaded = rules.load(shipped_app(tmp_path, local))
+    sources = {r.source for r in loaded.rule_set.rules}
+    assert SOURCE + "seed_high_privilege_words" in sources  # still in force
+    assert {SOURCE + "aws_root_user", SOURCE + "Aws_Root_User"} <= sources
+    keys = ", ".join(rules.RULE_KEYS)
+    assert sorted(loaded.warnings) == sorted([
+        f"{CONF} [seed_high_privilege_words]: Disabled is not a rule key (keys are "
+        f"case-sensitive); it is ignored (keys: {keys})",
+        f"{CONF} [seed_high_privilege_words]: colour is not a rule key; it is ignored "
+        f"(keys: {keys})",
+        f"{CONF} [Aws_Root_User] is not the app's rule [aws_root_user]: stanza names are "
+        f"case-sensitive, so that rule stays as it is",
+    ])
+
+
+def test_a_local_stanza_of_a_shipped_rule_in_its_own_case_is_no_misspelling(tmp_path):
+    loaded = rules.load(shipped_app(tmp_path, "[aws_root_user]\ndisabled = true\n"))
+    assert loaded.warnings == []
+    assert SOURCE + "aws_root_user" not in {r.source for r in loaded.rule_set.rules}
