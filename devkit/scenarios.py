@@ -8,7 +8,8 @@ behaviour table and the sample files under samples/ are built from them.
 
 `ACTORS` holds one principal per platform and account type (Standard-User,
 Service-Account, High-Privilege) with the records its reads, listings and denied reads
-leave; `write_logs` writes records the way each platform's pipeline delivers them.
+leave; `write_logs` writes records the way each platform's pipeline delivers them;
+`conf_stanza` writes the .conf text that tests put in an app's `local/`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ DAY = 86400
 START = 1780390800  # 2026-06-02T09:00:00Z, a Tuesday morning
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
+
+
+def conf_stanza(name: str, **values: str) -> str:
+    """`[name]` and one `key = value` line per value: a stanza of a .conf file."""
+    return f"[{name}]\n" + "".join(f"{key} = {value}\n" for key, value in values.items())
 
 
 def iso(epoch: float, nanoseconds: bool = False) -> str:

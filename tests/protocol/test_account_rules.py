@@ -20,6 +20,7 @@ import pytest
 
 from devkit import scenarios
 from devkit.scenarios import aws_federated as federated
+from devkit.scenarios import conf_stanza
 from devkit.splunkd import run_command, splunk_event
 
 CONF = "cloud_secrets_account_rules.conf"
@@ -51,10 +52,6 @@ def classify(app: Path, records):
     assert not result.timed_out and result.returncode == 0, result.errors or result.stderr
     return result, [(r.get("account_type", ""), r.get("account_type_rule", ""))
                     for r in result.records]
-
-
-def stanza(name: str, **values: str) -> str:
-    return f"[{name}]\n" + "".join(f"{key} = {value}\n" for key, value in values.items())
 
 
 def warnings(result):
@@ -198,8 +195,8 @@ BROKEN = [
 
 def test_broken_customer_rules_are_skipped_with_one_warning_each_and_the_rest_apply(
         app_copy):
-    text = "".join(stanza(name, **values) for name, values, _ in BROKEN)
-    text += stanza("dana_is_a_service", **GOOD)
+    text = "".join(conf_stanza(name, **values) for name, values, _ in BROKEN)
+    text += conf_stanza("dana_is_a_service", **GOOD)
     (app_copy / "local" / CONF).write_text(text)
     records = [aws_read(scenarios.aws_user("dana")),
                aws_read(scenarios.aws_role("web", SESSION_64)),
@@ -247,8 +244,8 @@ def test_missing_shipped_rules_stop_the_search(app_copy):
 
 def test_local_disables_one_shipped_rule_and_edits_one_key_of_another(app_copy):
     (app_copy / "local" / CONF).write_text(
-        stanza("aws_organization_access_role", disabled="1")
-        + stanza("aws_ec2_instance_sessions", account_type="Standard-User"))
+        conf_stanza("aws_organization_access_role", disabled="1")
+        + conf_stanza("aws_ec2_instance_sessions", account_type="Standard-User"))
     records = [aws_read(scenarios.aws_role("OrganizationAccountAccessRole", "ops")),
                aws_read(scenarios.aws_role("web", "i-0abc")),
                aws_read(scenarios.aws_role("web", "botocore-session-1"))]
@@ -262,10 +259,10 @@ def test_local_disables_one_shipped_rule_and_edits_one_key_of_another(app_copy):
 def test_customer_rules_are_tried_by_order_among_the_shipped_ones(app_copy):
     """order 50 comes before every shipped rule (100 and up); no order comes last."""
     (app_copy / "local" / CONF).write_text(
-        stanza("first", **{**GOOD, "principal_type": "role", "pattern": "*:role/web",
-                           "account_type": "Standard-User"})
-        + stanza("last", **{**GOOD, "principal_type": "role", "pattern": "*:role/batch",
-                            "account_type": "High-Privilege", "order": ""}))
+        conf_stanza("first", **{**GOOD, "principal_type": "role", "pattern": "*:role/web",
+                                "account_type": "Standard-User"})
+        + conf_stanza("last", **{**GOOD, "principal_type": "role", "pattern": "*:role/batch",
+                                 "account_type": "High-Privilege", "order": ""}))
     records = [aws_read(scenarios.aws_role("web", "i-0abc")),
                aws_read(scenarios.aws_role("batch", "i-0abc")),
                aws_read(scenarios.aws_role("batch", "someone"))]
@@ -351,9 +348,9 @@ def test_a_key_or_stanza_name_in_the_wrong_case_is_named_in_a_warning(app_copy):
     High-Privilege rule is off while it still exempts. The rules stay as Splunk reads
     them; the search says what was ignored."""
     (app_copy / "local" / CONF).write_text(
-        stanza("seed_high_privilege_words", Disabled="true")
-        + stanza("Aws_Root_User", disabled="true")
-        + stanza("dana_is_a_service", **GOOD, Pattern="*:user/dana"))
+        conf_stanza("seed_high_privilege_words", Disabled="true")
+        + conf_stanza("Aws_Root_User", disabled="true")
+        + conf_stanza("dana_is_a_service", **GOOD, Pattern="*:user/dana"))
     root = {"type": "Root", "principalId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:root",
             "accountId": ACCOUNT}
     result, decided = classify(app_copy, [aws_read(scenarios.aws_user("admin")),

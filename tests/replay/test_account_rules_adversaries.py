@@ -15,7 +15,7 @@ import pytest
 from replaying import VOLUME, fired, replay_records
 
 from devkit import scenarios
-from devkit.scenarios import ACCOUNT, START, reads
+from devkit.scenarios import ACCOUNT, START, conf_stanza, reads
 
 MINUTE = 60
 CONF = "cloud_secrets_account_rules.conf"
@@ -132,10 +132,6 @@ def test_rules_lookups_a_user_writes_silence_nothing(logs_dir, app_copy, content
     assert {a["account_type"] for a in outcome.alerts} == {"Standard-User"}
 
 
-def stanza(name: str, **values: str) -> str:
-    return f"[{name}]\n" + "".join(f"{key} = {value}\n" for key, value in values.items())
-
-
 def test_broken_and_exempting_customer_rules_are_skipped_and_the_detections_still_alert(
         logs_dir, app_copy):
     """An administrator's mistakes, each of which would exempt the reader if it applied:
@@ -144,12 +140,13 @@ def test_broken_and_exempting_customer_rules_are_skipped_and_the_detections_stil
     everyone = {"platform": "*", "principal_type": "*", "pattern": "*",
                 "account_type": "High-Privilege", "order": "1"}
     (app_copy / "local" / CONF).write_text(
-        stanza("hp_by_user_agent", **everyone, match_field="user_agent")
-        + stanza("hp_by_session", **everyone, match_field="principal_session")
-        + stanza("hp_by_nested_regex", **{**everyone, "pattern": "^(?:[a-z0-9:/]+[-_]?){1,8}$"},
-                 match_field="principal", match="regex")
-        + stanza("unknown_type", **{**everyone, "account_type": "Exempt"},
-                 match_field="principal"))
+        conf_stanza("hp_by_user_agent", **everyone, match_field="user_agent")
+        + conf_stanza("hp_by_session", **everyone, match_field="principal_session")
+        + conf_stanza("hp_by_nested_regex",
+                      **{**everyone, "pattern": "^(?:[a-z0-9:/]+[-_]?){1,8}$"},
+                      match_field="principal", match="regex")
+        + conf_stanza("unknown_type", **{**everyone, "account_type": "Exempt"},
+                      match_field="principal"))
     actor = scenarios.ACTORS[("AWS", "Standard-User")]
     outcome = replay_records(logs_dir, app_copy, "AWS", reads(actor, 30, START, SPREAD),
                              searches=[VOLUME])
@@ -161,7 +158,7 @@ def test_broken_and_exempting_customer_rules_are_skipped_and_the_detections_stil
 def test_a_customer_rule_that_is_fine_applies_in_the_detections(logs_dir, app_copy):
     """The control of the test above: a valid local rule does reach the analytics."""
     actor = scenarios.ACTORS[("AWS", "Standard-User")]
-    (app_copy / "local" / CONF).write_text(stanza(
+    (app_copy / "local" / CONF).write_text(conf_stanza(
         "dana_is_break_glass", platform="AWS", principal_type="user", match_field="principal",
         pattern=actor.principal, account_type="High-Privilege", order="1"))
     outcome = replay_records(logs_dir, app_copy, "AWS", reads(actor, 30, START, SPREAD),

@@ -17,6 +17,7 @@ import pytest
 
 from cloud_secrets import regex_safety, rules
 from cloud_secrets.rules import RULE_KEYS, RulesError, RuleSet
+from devkit.scenarios import conf_stanza
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = "cloud_secrets_account_rules.conf"
@@ -25,10 +26,6 @@ SOURCE = CONF + ":"
 GOOD = {"platform": "AWS", "principal_type": "role", "match_field": "principal",
         "match": "wildcard", "pattern": "*:role/build-*", "account_type": "Service-Account",
         "description": "build roles", "order": "10", "disabled": "false"}
-
-
-def stanza(name: str, **values: str) -> str:
-    return f"[{name}]\n" + "".join(f"{key} = {value}\n" for key, value in values.items())
 
 
 def app(folder: Path, default: str = "", local=None) -> Path:
@@ -161,11 +158,11 @@ def test_other_account_types_may_come_from_any_field(field):
 # -- loading: layers, order, fail safe --------------------------------------------------
 
 def test_rules_are_tried_by_order_then_by_stanza_name(tmp_path):
-    default = (stanza("zeta", **{**GOOD, "pattern": "x", "order": "100"})
-               + stanza("alpha", **{**GOOD, "pattern": "x", "order": "100",
-                                    "account_type": "Standard-User"})
-               + stanza("first", **{**GOOD, "pattern": "x", "order": "-1",
-                                    "account_type": "High-Privilege"}))
+    default = (conf_stanza("zeta", **{**GOOD, "pattern": "x", "order": "100"})
+               + conf_stanza("alpha", **{**GOOD, "pattern": "x", "order": "100",
+                                         "account_type": "Standard-User"})
+               + conf_stanza("first", **{**GOOD, "pattern": "x", "order": "-1",
+                                         "account_type": "High-Privilege"}))
     loaded = rules.load(app(tmp_path, default))
     assert [r.source for r in loaded.rule_set.rules] == [
         SOURCE + "first", SOURCE + "alpha", SOURCE + "zeta"]
@@ -175,21 +172,21 @@ def test_rules_are_tried_by_order_then_by_stanza_name(tmp_path):
 
 
 def test_a_rule_without_order_comes_after_every_rule_with_one(tmp_path):
-    default = (stanza("a_unordered", **{**GOOD, "pattern": "x", "order": ""})
-               + stanza("z_late", **{**GOOD, "pattern": "x", "order": "999999",
-                                     "account_type": "Standard-User"}))
+    default = (conf_stanza("a_unordered", **{**GOOD, "pattern": "x", "order": ""})
+               + conf_stanza("z_late", **{**GOOD, "pattern": "x", "order": "999999",
+                                          "account_type": "Standard-User"}))
     loaded = rules.load(app(tmp_path, default))
     assert [r.source for r in loaded.rule_set.rules] == [SOURCE + "z_late",
                                                          SOURCE + "a_unordered"]
 
 
 def test_local_overrides_default_stanza_by_stanza_and_key_by_key(tmp_path):
-    default = (stanza("build_roles", **GOOD)
-               + stanza("ci_roles", **{**GOOD, "pattern": "*:role/ci-*", "order": "20"}))
-    local = (stanza("build_roles", account_type="Standard-User")  # one key edited
-             + stanza("ci_roles", disabled="1")  # disabled by name
-             + stanza("mine", **{**GOOD, "pattern": "*:role/mine", "order": "5",
-                                 "account_type": "High-Privilege"}))
+    default = (conf_stanza("build_roles", **GOOD)
+               + conf_stanza("ci_roles", **{**GOOD, "pattern": "*:role/ci-*", "order": "20"}))
+    local = (conf_stanza("build_roles", account_type="Standard-User")  # one key edited
+             + conf_stanza("ci_roles", disabled="1")  # disabled by name
+             + conf_stanza("mine", **{**GOOD, "pattern": "*:role/mine", "order": "5",
+                                      "account_type": "High-Privilege"}))
     loaded = rules.load(app(tmp_path, default, local))
     classify = loaded.rule_set.classify
     assert classify("AWS", "role", "arn:aws:iam::1:role/build-x", "", "", "") == (
@@ -206,8 +203,8 @@ def test_a_default_stanza_and_keys_before_the_first_stanza_apply_to_every_stanza
     that does not set them; a stanza's own setting wins."""
     local = ("platform = AWS\nprincipal_type = role\n[default]\nmatch_field = principal\n"
              "account_type = Service-Account\n"
-             + stanza("a", pattern="*:role/a") + stanza("b", pattern="*:role/b",
-                                                      account_type="Standard-User"))
+             + conf_stanza("a", pattern="*:role/a") + conf_stanza("b", pattern="*:role/b",
+                                                                  account_type="Standard-User"))
     loaded = rules.load(app(tmp_path, "", local))
     assert loaded.rule_set.classify("AWS", "role", "arn:aws:iam::1:role/a", "", "", "") == (
         "Service-Account", SOURCE + "a")
@@ -216,12 +213,12 @@ def test_a_default_stanza_and_keys_before_the_first_stanza_apply_to_every_stanza
 
 
 def test_a_broken_customer_stanza_is_skipped_with_one_warning_naming_it(tmp_path):
-    local = (stanza("bad_type", **{**GOOD, "account_type": "Admin"})
-             + stanza("bad_regex", **{**GOOD, "match": "regex", "pattern": "(x+)+y"})
-             + stanza("hp_agent", **{**GOOD, "match_field": "user_agent",
-                                     "account_type": "High-Privilege", "pattern": "curl*"})
-             + stanza("good", **GOOD))
-    loaded = rules.load(app(tmp_path, stanza("shipped", **{**GOOD, "pattern": "s"}), local))
+    local = (conf_stanza("bad_type", **{**GOOD, "account_type": "Admin"})
+             + conf_stanza("bad_regex", **{**GOOD, "match": "regex", "pattern": "(x+)+y"})
+             + conf_stanza("hp_agent", **{**GOOD, "match_field": "user_agent",
+                                          "account_type": "High-Privilege", "pattern": "curl*"})
+             + conf_stanza("good", **GOOD))
+    loaded = rules.load(app(tmp_path, conf_stanza("shipped", **{**GOOD, "pattern": "s"}), local))
     assert [r.source for r in loaded.rule_set.rules] == [SOURCE + "good", SOURCE + "shipped"]
     assert len(loaded.warnings) == 3
     for name, words in (("bad_type", "account_type is not a known value"),
@@ -234,7 +231,7 @@ def test_a_broken_customer_stanza_is_skipped_with_one_warning_naming_it(tmp_path
 
 
 def test_a_disabled_customer_stanza_is_skipped_without_a_warning_even_if_broken(tmp_path):
-    local = stanza("old", **{**GOOD, "account_type": "Admin", "disabled": "true"})
+    local = conf_stanza("old", **{**GOOD, "account_type": "Admin", "disabled": "true"})
     loaded = rules.load(app(tmp_path, "", local))
     assert (len(loaded.rule_set), loaded.warnings) == (0, [])
 
@@ -263,7 +260,7 @@ def test_a_local_path_that_is_not_a_file_is_one_warning(tmp_path):
 
 
 def test_a_broken_shipped_rule_stops_naming_the_stanza(tmp_path):
-    default = stanza("fine", **GOOD) + stanza("broken", **{**GOOD, "platform": "Mars"})
+    default = conf_stanza("fine", **GOOD) + conf_stanza("broken", **{**GOOD, "platform": "Mars"})
     with pytest.raises(RulesError) as raised:
         rules.load(app(tmp_path, default))
     assert str(raised.value) == (
@@ -272,7 +269,7 @@ def test_a_broken_shipped_rule_stops_naming_the_stanza(tmp_path):
 
 
 def test_a_shipped_stanza_edited_in_local_counts_as_the_customers(tmp_path):
-    local = stanza("aws_root_user", match="regex", pattern="(a|ab)*c")
+    local = conf_stanza("aws_root_user", match="regex", pattern="(a|ab)*c")
     loaded = rules.load(shipped_app(tmp_path, local))
     (warning,) = loaded.warnings
     assert warning.startswith(f"{CONF} [aws_root_user]: pattern is refused")
@@ -285,7 +282,7 @@ def test_a_shipped_stanza_edited_in_local_counts_as_the_customers(tmp_path):
 
 
 def test_a_customer_default_stanza_that_breaks_a_shipped_rule_counts_as_the_customers(tmp_path):
-    default = stanza("no_order", **{k: v for k, v in GOOD.items() if k != "order"})
+    default = conf_stanza("no_order", **{k: v for k, v in GOOD.items() if k != "order"})
     loaded = rules.load(app(tmp_path, default, "[default]\norder = soon\n"))
     (warning,) = loaded.warnings
     assert warning.startswith(f"{CONF} [no_order]: order is not a whole number")
@@ -311,7 +308,7 @@ def test_unreadable_shipped_rules_stop(tmp_path, setup, words):
     ("m" * 101, "m" * 97 + "..."),  # longer: 97 and an ellipsis, 100 in all
 ])
 def test_stanza_names_are_shown_printable_and_short(tmp_path, name, shown):
-    local = stanza(name, **{**GOOD, "platform": "x"})
+    local = conf_stanza(name, **{**GOOD, "platform": "x"})
     (warning,) = rules.load(app(tmp_path, "", local)).warnings
     assert warning.startswith(f"{CONF} [{shown}]: platform is not a known value")
 
@@ -345,8 +342,8 @@ def test_no_rule_is_read_from_lookups(tmp_path):
 # -- matching ---------------------------------------------------------------------------
 
 def one_rule(folder: Path, **values: str) -> RuleSet:
-    loaded = rules.load(app(folder, stanza("r", **{**GOOD, "platform": "*",
-                                                   "principal_type": "*", **values})))
+    loaded = rules.load(app(folder, conf_stanza("r", **{**GOOD, "platform": "*",
+                                                        "principal_type": "*", **values})))
     assert loaded.warnings == []
     return loaded.rule_set
 
@@ -423,11 +420,11 @@ CALLER_NAMED = [
                          ids=[c[1] + ":" + c[2][-20:] for c in CALLER_NAMED])
 def test_a_high_privilege_match_is_passed_over_for_caller_named_principals(
         tmp_path, platform, kind, principal):
-    default = (stanza("everyone_admin", **{**GOOD, "platform": "*", "principal_type": "*",
-                                           "pattern": "*", "account_type": "High-Privilege",
-                                           "order": "1"})
-               + stanza("then_service", **{**GOOD, "platform": "*", "principal_type": "*",
-                                           "pattern": "*admin*", "order": "2"}))
+    default = (conf_stanza("everyone_admin", **{**GOOD, "platform": "*", "principal_type": "*",
+                                                "pattern": "*", "account_type": "High-Privilege",
+                                                "order": "1"})
+               + conf_stanza("then_service", **{**GOOD, "platform": "*", "principal_type": "*",
+                                                "pattern": "*admin*", "order": "2"}))
     rule_set = rules.load(app(tmp_path, default)).rule_set
     expected = ("Service-Account", SOURCE + "then_service") if "admin" in principal else (
         "Standard-User", "default")
@@ -640,7 +637,7 @@ def test_misspelt_local_keys_and_stanzas_are_named_and_left_as_splunk_reads_them
     # enabled and `[Aws_Root_User]` is a rule of its own. The command keeps Splunk's
     # reading and says what it ignored, naming the key or stanza (docs/command.md).
     local = ("[seed_high_privilege_words]\nDisabled = true\ncolour = blue\n"
-             + stanza("Aws_Root_User", **{**GOOD, "pattern": "*:root"}))
+             + conf_stanza("Aws_Root_User", **{**GOOD, "pattern": "*:root"}))
     loaded = rules.load(shipped_app(tmp_path, local))
     sources = {r.source for r in loaded.rule_set.rules}
     assert SOURCE + "seed_high_privilege_words" in sources  # still in force
