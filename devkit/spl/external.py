@@ -85,24 +85,24 @@ class CommandRunner:
             if not all(k in self.replies for k in keys):
                 self._fill(events, args, keys)
             return keys
-        self._fill(events, args, None)
-        return [self._key(args, e) for e in events]
+        return self._fill(events, args, None)
 
     def _fill(self, events: Sequence[dict], args: Tuple[str, ...],
-              keys: Optional[List[Key]]) -> None:
+              keys: Optional[List[Key]]) -> List[Key]:
         """Run the command over the events not cached (all of them when `keys` is None:
-        the first run, which learns the command's required fields)."""
+        the first run, which learns the command's required fields); return the events'
+        keys (on the first run, worked out once the required fields are known)."""
         from devkit.scp import ProtocolError
         from devkit.splunkd import run_command
 
-        pending: Dict[Key, dict] = {}
+        pending: Dict[Key, int] = {}  # a key -> the first event that has it
         for index, event in enumerate(events):
             key = self._key(args, event) if keys is None else keys[index]
             if keys is None or key not in self.replies:
-                pending.setdefault(key, event)
+                pending.setdefault(key, index)
         # run_command sends only the fields the command asked for at getinfo, as splunkd
         # does in its selected-fields mode.
-        records = list(pending.values())
+        records = [events[index] for index in pending.values()]
         batches = [records[i:i + CHUNK_SIZE] for i in range(0, len(records), CHUNK_SIZE)]
         try:
             result = run_command(self.script, batches or [[]], args=list(args),
@@ -132,9 +132,11 @@ class CommandRunner:
                 offset += len(batch)
         else:
             by_index = dict(enumerate(result.records))
-        for index, (key, event) in enumerate(pending.items()):
-            # Keyed anew on the first run: the required fields are known only now.
-            self.replies[key if keys is not None else self._key(args, event)] = by_index[index]
+        if keys is None:  # keyed anew on the first run: the required fields are known now
+            keys = [self._key(args, event) for event in events]
+        for number, index in enumerate(pending.values()):
+            self.replies[keys[index]] = by_index[number]
+        return keys
 
 
 def _freeze(value) -> object:
